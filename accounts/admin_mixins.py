@@ -1,0 +1,63 @@
+"""Store scoping for the back office, shared by every app's admin.
+
+A retailer sees and changes only rows of the stores they belong to; superusers and ops
+see everything. Objects outside the caller's scope answer 404, exactly as if they did
+not exist: the admin must not confirm that another store's id is real.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import Http404
+
+from .selectors import store_list_for_user, user_sees_all_stores
+
+
+class StoreScopedAdminMixin:
+    """Filter an admin to the caller's stores.
+
+    ``store_path`` is the ORM path from the model to its ``Store`` (``"store"``,
+    ``"order__store"``…). Foreign keys to other store-scoped models are limited to the
+    caller's stores through ``scoped_fk_paths`` (field name → path to store on the target).
+    """
+
+    store_path: str = "store"
+    scoped_fk_paths: dict[str, str] = {}
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if user_sees_all_stores(request.user):
+            return qs
+        return qs.filter(**{f"{self.store_path}__in": store_list_for_user(request.user)})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not user_sees_all_stores(request.user):
+            if db_field.name == "store" and self.store_path == "store":
+                kwargs["queryset"] = store_list_for_user(request.user)
+            elif db_field.name in self.scoped_fk_paths:
+                path = self.scoped_fk_paths[db_field.name]
+                kwargs["queryset"] = db_field.related_model._default_manager.filter(
+                    **{f"{path}__in": store_list_for_user(request.user)}
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's admin redirects to the index with "doesn't exist" for unknown ids; we
+        # answer 404 instead, the same for another store's row as for a missing one.
+        raise Http404
+
+
+class ReadOnlyAdminMixin:
+    """For append-only records (ledgers, outbox, history): viewable, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+__all__ = ["ReadOnlyAdminMixin", "StoreScopedAdminMixin", "admin"]

@@ -1,0 +1,54 @@
+"""Health checks for /healthz: the database, the cache and the broker, each named."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_cache() -> None:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("cache did not return the value just written")
+    cache.delete(key)
+
+
+def check_broker() -> str | None:
+    """Connect to the broker with a short timeout. Eager mode has no broker to check."""
+    from helpdesk_project.celery import app
+
+    if app.conf.task_always_eager:
+        return "eager (tasks run in-process)"
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_step=0, interval_max=0)
+    return None
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+
+
+def run_checks() -> tuple[bool, dict[str, dict]]:
+    results: dict[str, dict] = {}
+    healthy = True
+    for name, check in CHECKS.items():
+        try:
+            note = check()
+        except Exception as exc:  # noqa: BLE001 - a health check reports every failure
+            logger.warning("Health check %s failed: %s", name, exc)
+            healthy = False
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        else:
+            results[name] = {"ok": True, **({"note": note} if note else {})}
+    return healthy, results

@@ -1,0 +1,302 @@
+"""Write use cases for accounts, and the outbox: the one way StockDesk sends a message."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Notification, Role, User
+from .sms import SMSPermanentError, SMSTransientError, get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+
+# --- Users ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_register_customer(
+    *, email: str, password: str, name: str = "", phone: str = "", sms_opt_in: bool = False
+) -> User:
+    """Create a customer account. The caller has validated the input (see SignUpForm)."""
+    user = User.objects.create_user(email=email, password=password, name=name, phone=phone, sms_opt_in=sms_opt_in)
+    user.groups.add(Group.objects.get(name=Role.CUSTOMER))
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, name: str, phone: str, sms_opt_in: bool) -> User:
+    user.name = name
+    user.phone = phone
+    user.sms_opt_in = sms_opt_in and bool(phone)
+    user.save(update_fields=["name", "phone", "sms_opt_in"])
+    return user
+
+
+# --- The outbox -------------------------------------------------------------------
+
+
+def notify(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    idempotency_key: str,
+    subject: str = "",
+    store=None,
+    related: models.Model | None = None,
+) -> Notification:
+    """Queue one message for delivery; the only way anything in StockDesk sends one.
+
+    Contract:
+    - writes a ``Notification`` row inside the caller's transaction, so a rollback leaves
+      no row and sends nothing;
+    - enqueues delivery only after that transaction commits (``on_commit``);
+    - is idempotent on ``idempotency_key``: calling it again with the same key returns
+      the existing row and enqueues nothing, so a retried use case never sends twice.
+      Build keys from what makes the message unique, e.g. ``order-confirmed:42``.
+    """
+    if channel not in Notification.Channel.values:
+        raise ValueError(f"Unknown channel {channel!r}.")
+    if not recipient:
+        raise ValueError("A notification needs a recipient.")
+    defaults = {
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject[:255],
+        "body": body,
+        "store": store,
+    }
+    if related is not None:
+        defaults["related_type"] = ContentType.objects.get_for_model(related)
+        defaults["related_id"] = str(related.pk)
+    with transaction.atomic():
+        notification, created = Notification.objects.get_or_create(idempotency_key=idempotency_key, defaults=defaults)
+    if created:
+        transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
+    return notification
+
+
+def notify_template(
+    *,
+    channel: str,
+    recipient: str,
+    template: str,
+    context: dict,
+    idempotency_key: str,
+    store=None,
+    related: models.Model | None = None,
+) -> Notification:
+    """``notify`` with subject and body rendered from ``templates/emails/<template>``.
+
+    Email templates are ``<template>_subject.txt`` and ``<template>_body.txt``; SMS uses
+    ``<template>_sms.txt``. They are plain text: user text appears as typed, and the HTML
+    part that delivery adds escapes it.
+    """
+    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    if channel == Notification.Channel.SMS:
+        subject = ""
+        body = render_to_string(f"emails/{template}_sms.txt", context).strip()
+    else:
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body = render_to_string(f"emails/{template}_body.txt", context).strip() + "\n"
+    return notify(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        store=store,
+        related=related,
+    )
+
+
+def notification_enqueue(*, notification_id: int) -> bool:
+    """Hand a row to the notifications queue; never raises.
+
+    If the broker is unreachable the row simply stays pending: the periodic
+    re-dispatch delivers it once the broker is back. The request that caused the
+    notification has already committed and must not fail or hang because of this.
+    """
+    from .tasks import deliver_notification
+
+    try:
+        deliver_notification.apply_async(args=[notification_id])
+    except Exception:  # noqa: BLE001 - any broker failure leaves the row for the sweeper
+        logger.warning(
+            "Could not enqueue notification %s; it stays pending for re-dispatch", notification_id, exc_info=True
+        )
+        return False
+    return True
+
+
+class TransientDeliveryError(Exception):
+    """Delivery failed in a way that may work later (connection, timeout, 4xx SMTP)."""
+
+
+class PermanentDeliveryError(Exception):
+    """Delivery can never succeed (recipient refused, bad number)."""
+
+
+def _claimable(now) -> models.Q:
+    ready = models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now)
+    stale_claim = models.Q(status=Notification.Status.SENDING, claimed_until__lt=now)
+    return (models.Q(status=Notification.Status.PENDING) & ready) | stale_claim
+
+
+def notification_deliver(*, notification_id: int) -> Notification | None:
+    """Send one outbox row, at most once however often it is called.
+
+    The row is claimed with a conditional UPDATE (pending → sending, with a lease), which
+    is atomic on PostgreSQL and SQLite alike: of two concurrent calls exactly one wins,
+    the other returns ``None`` without sending. The send happens outside any database
+    transaction so no lock is held during network I/O. If the worker dies mid-send the
+    lease expires and the row becomes claimable again.
+
+    Returns the updated row, or ``None`` if there was nothing to do (already sent,
+    failed, claimed by someone else, or not yet due for a retry). Raises
+    ``TransientDeliveryError`` after recording a retryable failure.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    claimed = (
+        Notification.objects.filter(pk=notification_id)
+        .filter(_claimable(now))
+        .update(
+            status=Notification.Status.SENDING, claimed_until=lease, attempts=models.F("attempts") + 1, updated_at=now
+        )
+    )
+    if not claimed:
+        return None
+    notification = Notification.objects.get(pk=notification_id)
+    try:
+        _send(notification)
+    except PermanentDeliveryError as exc:
+        _record_failure(notification, error=str(exc), final=True)
+        return notification
+    except TransientDeliveryError as exc:
+        final = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        _record_failure(notification, error=str(exc), final=final)
+        if final:
+            return notification
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT,
+        sent_at=timezone.now(),
+        claimed_until=None,
+        last_error="",
+        updated_at=timezone.now(),
+    )
+    notification.refresh_from_db()
+    logger.info("Notification %s delivered by %s to %s", notification.pk, notification.channel, notification.recipient)
+    return notification
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """Exponential backoff: 30 s, 60 s, 120 s … capped at an hour."""
+    return min(30 * 2 ** max(attempts - 1, 0), 3600)
+
+
+def _record_failure(notification: Notification, *, error: str, final: bool) -> None:
+    now = timezone.now()
+    fields = {"last_error": error[:2000], "claimed_until": None, "updated_at": now}
+    if final:
+        fields.update(status=Notification.Status.FAILED, next_attempt_at=None)
+        logger.error(
+            "Notification %s failed for good after %s attempt(s): %s", notification.pk, notification.attempts, error
+        )
+    else:
+        fields.update(
+            status=Notification.Status.PENDING,
+            next_attempt_at=now + timedelta(seconds=retry_delay_seconds(notification.attempts)),
+        )
+        logger.warning(
+            "Notification %s attempt %s failed, will retry: %s", notification.pk, notification.attempts, error
+        )
+    Notification.objects.filter(pk=notification.pk).update(**fields)
+    notification.refresh_from_db()
+
+
+def _send(notification: Notification) -> None:
+    if notification.channel == Notification.Channel.SMS:
+        try:
+            get_sms_backend().send(to=notification.recipient, body=notification.body)
+        except SMSPermanentError as exc:
+            raise PermanentDeliveryError(str(exc)) from exc
+        except SMSTransientError as exc:
+            raise TransientDeliveryError(str(exc)) from exc
+        return
+    html = render_to_string(
+        "emails/base.html",
+        {"subject": notification.subject, "body": notification.body, "site_name": settings.SITE_NAME},
+    )
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.recipient],
+        headers={"Auto-Submitted": "auto-generated", "X-StockDesk-Notification": str(notification.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentDeliveryError(f"Recipient refused: {exc.recipients}") from exc
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            raise TransientDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+        raise PermanentDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
+    except (TimeoutError, smtplib.SMTPException, ConnectionError, OSError) as exc:
+        raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def notifications_redispatch(*, older_than_seconds: int | None = None, limit: int = 500) -> int:
+    """Enqueue rows that should have gone out by now; safe to run any time, any number of times.
+
+    Picks pending rows created more than ``older_than_seconds`` ago (the broker was down at
+    commit, or a worker died) whose retry is due, and rows whose delivery claim expired.
+    Delivery's own claim makes a double enqueue harmless. Returns how many were enqueued.
+    """
+    if older_than_seconds is None:
+        older_than_seconds = settings.NOTIFICATION_REDISPATCH_AFTER_SECONDS
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(_claimable(now), created_at__lte=now - timedelta(seconds=older_than_seconds))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueued = sum(1 for pk in ids if notification_enqueue(notification_id=pk))
+    if ids:
+        logger.info("Re-dispatched %s of %s pending notification(s)", enqueued, len(ids))
+    return enqueued
+
+
+def notifications_retry_failed(*, notification_ids: list[int]) -> int:
+    """Give failed rows another round of attempts (after the cause was fixed). Returns the count."""
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(pk__in=notification_ids, status=Notification.Status.FAILED).values_list(
+            "pk", flat=True
+        )
+    )
+    Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=None, updated_at=now
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: notification_enqueue(notification_id=pk))
+    return len(ids)
+
+
+def notifications_purge_sent(*, older_than_days: int = 90) -> int:
+    """Delete sent rows older than the retention period; failed rows stay visible."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = Notification.objects.filter(status=Notification.Status.SENT, sent_at__lt=cutoff).delete()
+    return deleted
