@@ -245,6 +245,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_sent_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    "inventory-low-stock-digest": {
+        "task": "inventory.low_stock_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "inventory-announce-launches": {
+        "task": "inventory.announce_launches",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------
