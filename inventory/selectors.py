@@ -65,7 +65,7 @@ def new_arrivals(*, limit: int = 8) -> list[Product]:
 
 
 def deals(*, limit: int = 8) -> list[Product]:
-    return list(product_list_for_storefront().filter(sale_price__isnull=False, on_hand__gt=0).order_by("?")[:limit])
+    return list(product_list_for_storefront(sort="newest").filter(sale_price__isnull=False, on_hand__gt=0)[:limit])
 
 
 def product_for_storefront(*, pk: int) -> Product:

@@ -6,9 +6,10 @@ app_name = "storefront"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("product/<int:pk>/<slug:slug>/", views.product_detail, name="product"),
+    # Action routes first: "notify" and "review" would otherwise match as a product slug.
     path("product/<int:pk>/notify/", views.notify_me, name="notify_me"),
     path("product/<int:pk>/review/", views.review_create, name="review_create"),
+    path("product/<int:pk>/<slug:slug>/", views.product_detail, name="product"),
     path("notify/confirm/<str:token>/", views.notify_confirm, name="notify_confirm"),
     path("category/<slug:slug>/follow/", views.category_follow_toggle, name="category_follow"),
     path("cart/", views.cart_view, name="cart"),
