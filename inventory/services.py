@@ -41,6 +41,7 @@ from .models import (
     Review,
     StockAlert,
     StockMovement,
+    Supplier,
 )
 
 logger = logging.getLogger(__name__)
@@ -520,6 +521,40 @@ def return_request_receive(*, request: ReturnRequest, actor: User) -> ReturnRequ
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class PurchaseLineInput:
+    product_id: int
+    quantity: int
+    unit_cost: Decimal
+
+
+@transaction.atomic
+def purchase_order_create(
+    *, supplier: Supplier, lines: list[PurchaseLineInput], actor: User | None, notes: str = ""
+) -> PurchaseOrder:
+    """A draft PO for the supplier's store. Products must be that store's, each once."""
+    if not lines:
+        raise PurchaseOrderError("A purchase order needs at least one line.")
+    ids = [line.product_id for line in lines]
+    if len(set(ids)) != len(ids):
+        raise PurchaseOrderError("A product appears twice on the purchase order.")
+    products = set(Product.objects.filter(pk__in=ids, store_id=supplier.store_id).values_list("pk", flat=True))
+    if missing := [pk for pk in ids if pk not in products]:
+        raise PurchaseOrderError(f"Unknown product(s) for this store: {missing}.")
+    for line in lines:
+        _positive_int(line.quantity, error=PurchaseOrderError)
+        if Decimal(line.unit_cost) < 0:
+            raise PurchaseOrderError("Unit cost cannot be negative.")
+    po = PurchaseOrder.objects.create(store_id=supplier.store_id, supplier=supplier, notes=notes, created_by=actor)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=po, product_id=ln.product_id, quantity_ordered=ln.quantity, unit_cost=ln.unit_cost
+        )
+        for ln in lines
+    )
+    return po
 
 
 @transaction.atomic
