@@ -227,6 +227,32 @@ def stock_receive(
     )
 
 
+@transaction.atomic
+def stock_history_load(*, product: Product, movements: list[StockMovement]) -> int:
+    """Write a product's past ledger in bulk (demo data, migrations from another system).
+
+    Only for a product with no ledger yet, so it is safe to call twice (the second call
+    writes nothing). The rows are checked to never take stock below zero in time order;
+    ``on_hand`` is set to their sum in the same transaction, so the ledger still sums to
+    it, and the low-stock alert state follows the final level. Returns rows written.
+    """
+    product = Product.objects.select_for_update().select_related("store").get(pk=product.pk)
+    if product.movements.exists() or product.on_hand != 0:
+        return 0
+    level = 0
+    for movement in sorted(movements, key=lambda m: m.created_at):
+        if movement.product_id != product.pk or movement.quantity == 0:
+            raise StockError("History rows must belong to the product and move stock.")
+        level += movement.quantity
+        if level < 0:
+            raise StockError(f"History takes stock below zero on {movement.created_at:%Y-%m-%d}.")
+    StockMovement.objects.bulk_create(movements, batch_size=2000)
+    Product.objects.filter(pk=product.pk).update(on_hand=level)
+    product.on_hand = level
+    _stock_level_changed(product=product, before=level)
+    return len(movements)
+
+
 @dataclass(frozen=True)
 class StockMismatch:
     product_id: int

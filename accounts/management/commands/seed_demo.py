@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import SeedReport, seed_accounts
+from inventory.demo import CUSTOMER_PASSWORD, seed_inventory
 
 
 class Command(BaseCommand):
@@ -11,6 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = SeedReport()
         seed_accounts(report)
+        self.stdout.write("Seeding the catalogue and a year of sales history...")
+        seed_inventory(report)
         if report.created:
             created = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))
@@ -19,3 +22,4 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (http://127.0.0.1:8000/accounts/login/):")
         for role, email, password in report.logins:
             self.stdout.write(f"  {role:<9} {email:<28} {password}")
+        self.stdout.write(f"  customer  customer01..20@stockdesk.local {CUSTOMER_PASSWORD}")
