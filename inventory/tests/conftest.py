@@ -26,13 +26,22 @@ def _restore_roles() -> None:
             group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
 
 
-@pytest.fixture
-def roles_restored(django_db_blocker):
-    """Put the role Groups back after a ``transactional_db`` test's flush.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that committed for real (thread races, the live server) has been torn
+    down, including ``transactional_db``'s final flush, put the role Groups back so the
+    following tests, and the next ``--reuse-db`` run, find them."""
+    result = yield
+    if "transactional_db" in getattr(item, "fixturenames", ()):
+        from pytest_django.plugin import blocking_manager_key
 
-    Request it BEFORE ``transactional_db`` in the test's arguments: fixtures tear down in
-    reverse order, so the flush runs first and this restore second.
-    """
-    yield
-    with django_db_blocker.unblock():
-        _restore_roles()
+        with item.config.stash[blocking_manager_key].unblock():
+            _restore_roles()
+    return result
+
+
+@pytest.fixture
+def roles_restored(transactional_db):
+    """A committed-for-real database with the role Groups present (a previous test's flush
+    may have removed them; see ``pytest_runtest_teardown`` above)."""
+    _restore_roles()
