@@ -72,6 +72,9 @@ class AdjustStockForm(forms.Form):
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ProductResource]
+    # Say what is wrong with the file; never show a server traceback to a retailer.
+    import_error_display = ("message",)
+    import_template_name = "admin/inventory/product_import.html"
     scoped_fk_paths = {"supplier": "store"}
     list_display = [
         "sku",
@@ -323,7 +326,7 @@ class PurchaseOrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["supplier__name", "notes"]
     list_select_related = ["store", "supplier"]
     inlines = [PurchaseOrderLineInline]
-    actions = ["mark_ordered", "receive_in_full"]
+    actions = ["mark_ordered", "receive_in_full", "receive_some"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != PurchaseOrder.Status.DRAFT:
@@ -343,6 +346,47 @@ class PurchaseOrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(request, f"{po} ordered, expected {po.expected_date}.", messages.SUCCESS)
             except ValidationError as exc:
                 self.message_user(request, f"{po}: {_errors(exc)}", messages.ERROR)
+
+    @admin.action(description="Receive part of one order (enter quantities per line)", permissions=["change"])
+    def receive_some(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one purchase order to receive in part.", messages.WARNING)
+            return None
+        po = queryset.get()
+        lines = list(po.lines.select_related("product").order_by("product__sku"))
+        errors: list[str] = []
+        if "apply" in request.POST:
+            quantities = {}
+            for line in lines:
+                raw = request.POST.get(f"line-{line.pk}", "").strip() or "0"
+                try:
+                    quantities[line.pk] = int(raw)
+                except ValueError:
+                    errors.append(f"{line.product.sku}: '{raw}' is not a whole number.")
+            if not errors:
+                try:
+                    services.purchase_order_receive(
+                        purchase_order=po, quantities={k: v for k, v in quantities.items() if v}, actor=request.user
+                    )
+                except ValidationError as exc:
+                    errors.append(_errors(exc))
+                else:
+                    self.message_user(request, f"{po}: goods received; stock and spend booked.", messages.SUCCESS)
+                    return None
+        return render(
+            request,
+            "admin/inventory/receive_purchase_order.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Receive {po}",
+                "purchase_order": po,
+                "lines": lines,
+                "errors": errors,
+                "posted": request.POST,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Receive everything outstanding on the selected orders", permissions=["change"])
     def receive_in_full(self, request, queryset):

@@ -226,7 +226,9 @@ def test_csv_import_through_admin_with_bad_row_changes_nothing(back_office, stor
     )
 
     assert response.status_code == 200
-    assert "Line number: 2" in response.content.decode() or "Row 2" in response.content.decode()
+    content = response.content.decode()
+    assert "Line number: 2" in content or "Row 2" in content
+    assert "Traceback" not in content
     assert not Product.objects.exists()
 
 
@@ -288,3 +290,52 @@ def test_purchase_order_cannot_mix_stores_for_a_two_store_retailer(back_office, 
     assert response.status_code == 200
     assert "not a product of this purchase order" in response.content.decode()
     assert not PurchaseOrder.objects.exists()
+
+
+def test_receive_part_of_a_purchase_order_in_admin(back_office, store):
+    line = PurchaseOrderLineFactory(purchase_order__store=store, quantity_ordered=6)
+    po = line.purchase_order
+    services.purchase_order_mark_ordered(purchase_order=po, expected_date=timezone.localdate())
+    url = reverse("admin:inventory_purchaseorder_changelist")
+    base = {"action": "receive_some", ACTION_CHECKBOX_NAME: [po.pk]}
+
+    form_page = back_office.post(url, base)
+    too_many = back_office.post(url, {**base, "apply": "1", f"line-{line.pk}": "7"})
+    not_number = back_office.post(url, {**base, "apply": "1", f"line-{line.pk}": "two"})
+    back_office.post(url, {**base, "apply": "1", f"line-{line.pk}": "4"})
+
+    assert f"line-{line.pk}" in form_page.content.decode()
+    assert "between 1 and 6" in too_many.content.decode()
+    assert "not a whole number" in not_number.content.decode()
+    po.refresh_from_db()
+    assert po.status == PurchaseOrder.Status.PARTIAL
+    assert Product.objects.get(pk=line.product_id).on_hand == 4
+
+
+def test_hide_review_in_admin(back_office, store, customer):
+    product = with_stock(ProductFactory(store=store), 3)
+    line = place_order(customer, (product, 1)).lines.get()
+    services.order_line_mark_delivered(line=line)
+    review = services.review_create(customer=customer, product=product, rating=1, comment="spam")
+
+    back_office.post(
+        reverse("admin:inventory_review_changelist"), {"action": "hide", ACTION_CHECKBOX_NAME: [review.pk]}
+    )
+
+    review.refresh_from_db()
+    assert review.is_hidden is True
+
+
+def test_malformed_csv_without_required_columns_imports_nothing(back_office, store):
+    upload = io.BytesIO(b"this is not,a product file\n\x00\x01,2\n")
+    upload.name = "products.csv"
+
+    response = back_office.post(
+        reverse("admin:inventory_product_import"), {"import_file": upload, "format": "0", "resource": "0"}
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "not present in the file headers: store, sku" in content
+    assert "Traceback" not in content
+    assert not Product.objects.exists()

@@ -284,3 +284,20 @@ def test_review_from_page_needs_delivery(shopper, customer, store):
     page = shopper.get(product.get_absolute_url()).content.decode()
     assert "&lt;b&gt;ok&lt;/b&gt;" in page
     assert StockMovement.objects.filter(product=product).count() == 2
+
+
+def test_notify_confirm_link(client, store, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    product = ProductFactory(store=store)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("storefront:notify_me", args=[product.pk]), {"email": "fan@example.com"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/shop/notify/confirm/" in line)
+    path = link[link.index("/shop/") :]
+
+    bad = client.get(path.replace("/confirm/", "/confirm/x"), follow=True)
+    good = client.get(path, follow=True)
+
+    assert "invalid or has expired" in bad.content.decode()
+    assert "Address confirmed" in good.content.decode()
+    assert BackInStockSubscription.objects.get().confirmed_at is not None
