@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -89,14 +90,23 @@ class Product(models.Model):
             models.Index(fields=["is_active", "launch_date"], name="inv_product_active_launch"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["store", "sku"], name="inventory_product_store_sku_unique"),
-            models.UniqueConstraint(fields=["store", "slug"], name="inventory_product_store_slug_unique"),
+            models.UniqueConstraint(
+                fields=["store", "sku"],
+                name="inventory_product_store_sku_unique",
+                violation_error_message="This store already has a product with this SKU.",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "slug"],
+                name="inventory_product_store_slug_unique",
+                violation_error_message="This store already has a product with this slug.",
+            ),
             models.CheckConstraint(condition=Q(on_hand__gte=0), name="inventory_product_on_hand_gte_0"),
             models.CheckConstraint(condition=Q(price__gt=0), name="inventory_product_price_gt_0"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="inventory_product_cost_gte_0"),
             models.CheckConstraint(
                 condition=Q(sale_price__isnull=True) | (Q(sale_price__gt=0) & Q(sale_price__lt=models.F("price"))),
                 name="inventory_product_sale_below_price",
+                violation_error_message="The sale price must be below the price.",
             ),
         ]
 
@@ -105,6 +115,10 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("storefront:product", args=[self.pk, self.slug])
+
+    def clean(self) -> None:
+        if self.supplier_id and self.store_id and self.supplier.store_id != self.store_id:
+            raise ValidationError({"supplier": "Choose a supplier of this product's store."})
 
     @property
     def current_price(self) -> Decimal:

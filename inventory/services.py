@@ -323,7 +323,12 @@ def order_place(
         if item.product_id in quantities:
             raise OrderError("A product appears twice in the order.")
         quantities[item.product_id] = item
-    products = {p.pk: p for p in Product.objects.select_related("store").filter(pk__in=quantities, is_active=True)}
+    products = {
+        p.pk: p
+        for p in Product.objects.select_related("store").filter(
+            pk__in=quantities, is_active=True, launch_date__lte=timezone.localdate()
+        )
+    }
     if len(products) != len(quantities):
         raise OrderError("A product in your cart is no longer available.")
     stores = {p.store_id for p in products.values()}
@@ -385,7 +390,10 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     Safe against a double click: the status flip is a conditional update, so only one call
     restocks; a second raises ``OrderError``.
     """
-    if Order.objects.filter(pk=order.pk, status=Order.Status.CANCELLED).exists():
+    # Lock the order row first (the same order as the shipping services) so a line cannot
+    # ship while we cancel; SQLite's write transaction serialises the same way.
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None or locked.status == Order.Status.CANCELLED:
         raise OrderError("This order is already cancelled.")
     if order.lines.exclude(status=OrderLine.Status.PENDING).exists():
         raise OrderError("This order has already shipped and can no longer be cancelled.")
@@ -421,6 +429,7 @@ def order_cancel(*, order: Order, actor: User) -> Order:
 @transaction.atomic
 def order_line_mark_shipped(*, line: OrderLine) -> bool:
     """Pending -> shipped. Returns False (and changes nothing) for any other state."""
+    list(Order.objects.select_for_update().filter(pk=line.order_id).values_list("pk", flat=True))
     return bool(
         OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PLACED).update(
             status=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
@@ -431,6 +440,7 @@ def order_line_mark_shipped(*, line: OrderLine) -> bool:
 @transaction.atomic
 def order_line_mark_delivered(*, line: OrderLine) -> bool:
     """Pending or shipped -> delivered (starts the return window)."""
+    list(Order.objects.select_for_update().filter(pk=line.order_id).values_list("pk", flat=True))
     now = timezone.now()
     return bool(
         OrderLine.objects.filter(
@@ -610,6 +620,9 @@ def purchase_order_receive(
     budget alert (unique per store and month). A quantity beyond what is outstanding, an
     unknown line or a PO that is not ordered raises ``PurchaseOrderError`` with nothing changed.
     """
+    # Lock the store first: receipts of one store are serialised, so two concurrent receipts
+    # cannot both read the month's spend as under budget and together cross it unseen.
+    Store.objects.select_for_update().filter(pk=purchase_order.store_id).first()
     po = PurchaseOrder.objects.select_for_update().select_related("store").get(pk=purchase_order.pk)
     if po.status not in (PurchaseOrder.Status.ORDERED, PurchaseOrder.Status.PARTIAL):
         raise PurchaseOrderError(f"{po} is {po.get_status_display().lower()}; only ordered goods can be received.")

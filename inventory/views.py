@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
-from .models import Category, CategoryFollow, Product
+from .models import Category, CategoryFollow
 
 PAGE_SIZE = 24
 
@@ -116,7 +116,7 @@ def cart_add(request):
     if not form.is_valid():
         messages.error(request, "Choose a quantity between 1 and 99.")
         return redirect("storefront:cart")
-    product = Product.objects.filter(pk=form.cleaned_data["product"], is_active=True).first()
+    product = selectors.product_list_for_storefront().filter(pk=form.cleaned_data["product"]).first()
     if product is None:
         messages.error(request, "That product is not available.")
         return redirect("storefront:catalogue")

@@ -339,3 +339,31 @@ def test_malformed_csv_without_required_columns_imports_nothing(back_office, sto
     assert "not present in the file headers: store, sku" in content
     assert "Traceback" not in content
     assert not Product.objects.exists()
+
+
+def test_product_form_refuses_sale_price_above_price_and_foreign_supplier(client, ops_user, store, other_store):
+    client.force_login(ops_user)
+    category = CategoryFactory()
+    data = {
+        "store": store.pk,
+        "sku": "X-1",
+        "name": "X",
+        "slug": "x",
+        "category": category.pk,
+        "supplier": SupplierFactory(store=other_store).pk,
+        "price": "10.00",
+        "sale_price": "12.00",
+        "cost": "5",
+        "reorder_point": 1,
+        "reorder_quantity": 1,
+        "lead_time_days": 1,
+        "launch_date": "2026-01-01",
+        "is_active": "on",
+    }
+
+    response = client.post(reverse("admin:inventory_product_add"), data)
+
+    content = response.content.decode()
+    assert "The sale price must be below the price." in content
+    assert "Choose a supplier of this product" in content
+    assert not Product.objects.exists()
