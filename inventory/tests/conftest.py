@@ -31,8 +31,11 @@ def pytest_runtest_teardown(item, nextitem):
     """After a test that committed for real (thread races, the live server) has been torn
     down, including ``transactional_db``'s final flush, put the role Groups back so the
     following tests, and the next ``--reuse-db`` run, find them."""
+    # Only when the database fixture really ran (not for a skipped test: before the test
+    # database exists the connection would still point at the development database).
+    committed = "transactional_db" in (getattr(item, "funcargs", None) or {})
     result = yield
-    if "transactional_db" in getattr(item, "fixturenames", ()):
+    if committed:
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():

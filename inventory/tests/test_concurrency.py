@@ -110,3 +110,26 @@ def test_two_concurrent_sales_crossing_reorder_point_open_one_alert_and_one_emai
     assert [m.to for m in mail.outbox if m.subject.startswith("Back in stock")] == [[buyers[0].email]]
     assert Product.objects.get(pk=product.pk).on_hand == 20
     assert services.stock_mismatches() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_receipts_crossing_the_budget_together_alert_exactly_once(roles_restored):
+    from django.utils import timezone
+
+    from inventory.models import BudgetAlert
+
+    from .factories import PurchaseOrderLineFactory
+
+    store = StoreFactory(monthly_budget=Decimal("100.00"), alert_emails="owner@example.com")
+    pos = []
+    for _ in range(2):
+        line = PurchaseOrderLineFactory(purchase_order__store=store, quantity_ordered=6, unit_cost=Decimal("10.00"))
+        services.purchase_order_mark_ordered(purchase_order=line.purchase_order, expected_date=timezone.localdate())
+        pos.append(line.purchase_order)
+
+    results = race(lambda i: services.purchase_order_receive(purchase_order=pos[i]), 2)  # 60 + 60 > 100
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    alert = BudgetAlert.objects.get(store=store)
+    assert alert.spent == Decimal("120.00")
+    assert Notification.objects.filter(subject__contains="budget").count() == 1
