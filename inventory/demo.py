@@ -159,8 +159,11 @@ def _seed_products(report, rng, store, categories, suppliers, count, prefix, tod
     products = []
     for i in range(count):
         category = categories[i % len(categories)]
-        noun = CATEGORIES[category.slug][1][(i // len(categories)) % len(CATEGORIES[category.slug][1])]
-        variant = VARIANTS[(i * 7 + len(noun)) % len(VARIANTS)]
+        nouns = CATEGORIES[category.slug][1]
+        idx = i // len(categories)
+        # Every (variant, noun) pair once per store: no two products share a name.
+        noun = nouns[idx % len(nouns)]
+        variant = VARIANTS[(idx // len(nouns)) % len(VARIANTS)]
         name = f"{variant} {noun}"
         sku = f"{prefix}-{i + 1:04d}"
         price = Decimal(str(round(rng.uniform(3, 160), 2))).quantize(Decimal("0.01"))

@@ -367,3 +367,17 @@ def test_product_form_refuses_sale_price_above_price_and_foreign_supplier(client
     assert "The sale price must be below the price." in content
     assert "Choose a supplier of this product" in content
     assert not Product.objects.exists()
+
+
+def test_stock_history_link_lists_one_products_movements(back_office, store):
+    product = with_stock(ProductFactory(store=store), 3)
+    other = with_stock(ProductFactory(store=store), 2)
+    page = back_office.get(reverse("admin:inventory_product_change", args=[product.pk])).content.decode()
+    url = reverse("admin:inventory_stockmovement_changelist") + f"?product__id__exact={product.pk}"
+
+    response = back_office.get(url)
+
+    assert url.replace("&", "&amp;") in page
+    assert response.status_code == 200
+    assert {m.product_id for m in response.context["cl"].result_list} == {product.pk}
+    assert other.pk != product.pk
