@@ -455,8 +455,11 @@ def order_line_mark_delivered(*, line: OrderLine) -> bool:
 
 
 def returnable_quantity(*, line: OrderLine) -> int:
-    """Delivered units not already covered by a pending, approved or received return."""
+    """Delivered units, inside the return window, not already covered by a pending, approved
+    or received return."""
     if line.status != OrderLine.Status.DELIVERED:
+        return 0
+    if timezone.now() > line.delivered_at + timedelta(days=RETURN_WINDOW_DAYS):
         return 0
     taken = line.returns.exclude(status=ReturnRequest.Status.REJECTED).aggregate(total=Sum("quantity"))["total"] or 0
     return line.quantity - taken

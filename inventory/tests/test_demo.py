@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F
+from django.db.models import Count, F
 
 from inventory import demo, services
 from inventory.models import Order, Product, PurchaseOrder, StockAlert, StockMovement
@@ -30,6 +30,8 @@ def test_seed_demo_is_consistent_and_idempotent(monkeypatch, capsys):
     assert StockAlert.objects.filter(status="open").count() == low.count()
     assert set(PurchaseOrder.objects.values_list("status", flat=True)) == {"draft", "ordered", "received"}
     assert Order.objects.filter(customer__email="customer@stockdesk.local").count() == 2
+    duplicates = Product.objects.values("store", "name").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not duplicates.exists()
 
 
 def test_history_load_refuses_a_product_with_a_ledger(store):
