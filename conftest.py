@@ -22,7 +22,7 @@ def _clear_cache():
     from django.core.cache import cache
 
     cache.clear()
-    yield
+    return
 
 
 @pytest.fixture
