@@ -204,6 +204,16 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 NOTIFICATION_REDISPATCH_AFTER_SECONDS = env.int("NOTIFICATION_REDISPATCH_AFTER_SECONDS", default=60)
 
+# --- Tickets ------------------------------------------------------------------------
+TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
+TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=3)
+TICKET_CSAT_LINK_DAYS = env.int("TICKET_CSAT_LINK_DAYS", default=30)
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TICKET_ATTACHMENTS_PER_MESSAGE = 5
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@stockdesk.local")
+IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com:993/INBOX
+
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 # Eager unless a real broker is configured: embedded StockDesk needs no worker.
@@ -240,6 +250,14 @@ CELERY_BEAT_SCHEDULE = {
     "redispatch-pending-notifications": {
         "task": "accounts.redispatch_pending_notifications",
         "schedule": timedelta(minutes=1),
+    },
+    "tickets-mark-sla-breaches": {
+        "task": "tickets.mark_sla_breaches",
+        "schedule": timedelta(minutes=1),
+    },
+    "tickets-autoclose-resolved": {
+        "task": "tickets.autoclose_resolved",
+        "schedule": crontab(minute=15),
     },
     "purge-old-sent-notifications": {
         "task": "accounts.purge_sent_notifications",
