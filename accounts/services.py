@@ -243,6 +243,8 @@ def _send(notification: Notification) -> None:
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient],
+        # Replies reach the support mailbox (read by fetch_mail), never the no-reply sender.
+        reply_to=[settings.SUPPORT_EMAIL],
         headers={"Auto-Submitted": "auto-generated", "X-StockDesk-Notification": str(notification.pk)},
     )
     message.attach_alternative(html, "text/html")

@@ -13,6 +13,7 @@ admin.site.index_title = "Back office"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("tickets.api.urls")),
 ]
 
 urlpatterns = [

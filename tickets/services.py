@@ -72,7 +72,12 @@ def _event(ticket: Ticket, *, kind: str, actor: User | None, field: str = "", ol
 
 def _locked(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock (PostgreSQL); SQLite's IMMEDIATE transaction serialises writers."""
-    return Ticket.objects.select_for_update().select_related("requester", "assignee", "queue").get(pk=ticket.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the assignee.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester", "assignee", "queue")
+        .get(pk=ticket.pk)
+    )
 
 
 def _sla_targets(priority: str) -> SLAPolicy | None:
@@ -427,16 +432,21 @@ def ticket_change_status(*, ticket: Ticket, status: str, actor: User) -> Ticket:
         _require_agent_of(ticket, actor)
     event = _apply_status(ticket, status, actor=actor, now=timezone.now())
     if actor.pk != ticket.requester_id:
-        resolved = status == Status.RESOLVED
-        csat_url = settings.SITE_URL + reverse("tickets:rate", args=[csat_token(ticket)]) if resolved else ""
-        _notify_customer(
-            ticket,
-            template="ticket_resolved" if resolved else "ticket_status",
-            key=f"ticket-status:{event.pk}",
-            sms=resolved,
-            csat_url=csat_url,
-        )
+        _notify_status_change(ticket, event)
     return ticket
+
+
+def _notify_status_change(ticket: Ticket, event: TicketEvent) -> None:
+    """Tell the customer; a resolution also carries the one-click rating link (and an SMS)."""
+    resolved = ticket.status == Status.RESOLVED
+    csat_url = settings.SITE_URL + reverse("tickets:rate", args=[csat_token(ticket)]) if resolved else ""
+    _notify_customer(
+        ticket,
+        template="ticket_resolved" if resolved else "ticket_status",
+        key=f"ticket-status:{event.pk}",
+        sms=resolved,
+        csat_url=csat_url,
+    )
 
 
 @transaction.atomic
@@ -481,10 +491,16 @@ def ticket_reply_agent(
         ticket.save(update_fields=["first_responded_at", "updated_at"])
     if ticket.assignee_id is None:
         _assign(ticket, agent, actor=agent)
+    if set_status and set_status not in Status.values:
+        raise TicketError(f"Unknown status “{set_status}”.")
     target = set_status or (Status.OPEN if ticket.status == Status.NEW else "")
+    event = None
     if target and target != ticket.status:
-        _apply_status(ticket, target, actor=agent, now=now)
+        event = _apply_status(ticket, target, actor=agent, now=now)
     _notify_customer(ticket, template="ticket_reply", key=f"ticket-reply:{message.pk}", sms=True, message=message)
+    if event is not None and set_status:
+        # An explicit status choice is news to the customer (new → open on a first reply is not).
+        _notify_status_change(ticket, event)
     return message
 
 

@@ -211,7 +211,9 @@ TICKET_CSAT_LINK_DAYS = env.int("TICKET_CSAT_LINK_DAYS", default=30)
 TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 TICKET_ATTACHMENTS_PER_MESSAGE = 5
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Customers reply to ticket emails at this address; `fetch_mail` polls its mailbox.
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@stockdesk.local")
+TICKET_EMAIL_DEFAULT_QUEUE = env("TICKET_EMAIL_DEFAULT_QUEUE", default="general")
 IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com:993/INBOX
 
 # --- Celery -------------------------------------------------------------------------
@@ -304,5 +306,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        # The in-memory broker of embedded mode warns about a missing hostname on every publish.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }

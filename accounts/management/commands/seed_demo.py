@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import SeedReport, seed_accounts
+from tickets.demo import seed_helpdesk
 
 
 class Command(BaseCommand):
@@ -11,6 +12,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = SeedReport()
         seed_accounts(report)
+        seed_helpdesk(report)
+        report.created = {what: n for what, n in report.created.items() if n}
         if report.created:
             created = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))
