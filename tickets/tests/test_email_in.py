@@ -477,9 +477,9 @@ def test_latin1_quoted_printable_and_rfc2047_subject(queue):
     ticket = inbound.ticket
     assert inbound.outcome == InboundEmail.Outcome.CREATED
     # 0x96 is an en dash in Windows-1252, which is what "ISO-8859-1" mail really uses.
-    assert ticket.subject == "Cafétera rota – pedido nº 77"
-    assert inbound.subject == "Cafétera rota – pedido nº 77"
-    assert ticket.description == "La cafetera llegó rota. ¿Pueden cambiarla? Gracias – José"
+    assert ticket.subject == "Cafétera rota \u2013 pedido nº 77"
+    assert inbound.subject == "Cafétera rota \u2013 pedido nº 77"
+    assert ticket.description == "La cafetera llegó rota. ¿Pueden cambiarla? Gracias \u2013 José"
     assert ticket.requester.name == "José María"
 
 
