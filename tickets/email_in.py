@@ -59,7 +59,7 @@ REPLY_MARKERS = (
     re.compile(r"^On .{1,200}wrote:\s*$"),  # Gmail, Apple Mail, Thunderbird
     re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),  # Outlook
     re.compile(r"^_{20,}\s*$"),  # Outlook web separator
-    re.compile(r"^From: .+$"),  # a forwarded/quoted header block
+    re.compile(r"^From: .*[@<].*$"),  # a quoted header block ("From: Name <address>")
     re.compile(r"^Reply to this email to add to your request"),  # our own footer, quoted without ">"
 )
 

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
 from accounts.models import Notification, Role, User
 from accounts.tests.factories import AgentFactory, CustomerFactory
@@ -608,3 +609,23 @@ def test_command_exits_2_on_empty_stdin(queue, monkeypatch):
     assert excinfo.value.returncode == 2
     assert str(excinfo.value) == "No email to ingest: stdin is empty."
     assert InboundEmail.objects.count() == 0
+
+
+def test_command_exits_75_when_the_mail_cannot_be_stored(queue, monkeypatch):
+    # The database is down: a mail server seeing EX_TEMPFAIL keeps the email and retries later.
+    from tickets.management.commands import ingest_email
+
+    def database_down(*, raw):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(ingest_email, "email_ingest", database_down)
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("ingest_email", str(FIXTURES / "new_request.eml"))
+
+    assert excinfo.value.returncode == 75
+    assert str(excinfo.value) == "Could not store the email: OperationalError: could not connect to server"
+
+
+def test_from_line_in_the_customers_own_text_is_kept():
+    assert strip_quoted_reply("From: my point of view it broke.\nThanks") == "From: my point of view it broke.\nThanks"

@@ -41,6 +41,7 @@ class FakeIMAP:
     """Implements the few imaplib calls fetch_mail makes, with imaplib's answer shapes."""
 
     error = imaplib.IMAP4.error
+    abort = imaplib.IMAP4.abort
     mailbox: FakeMailbox
 
     def __init__(self, host, port, ssl_context=None, timeout=None):
@@ -314,3 +315,24 @@ def test_plain_imap_without_starttls_is_refused_for_remote_hosts(imap, settings,
         run()
 
     assert imap.connections[0].logged_in_as is None
+
+
+def test_connection_lost_midway_keeps_what_was_stored(imap, queue):
+    imap.add(1, eml("new_request.eml"))
+    imap.add(2, eml("html_only.eml"))
+    fetched = []
+
+    def drop_on_second_fetch():
+        fetched.append(1)
+        if len(fetched) == 2:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+
+    imap.on_fetch = drop_on_second_fetch
+
+    with pytest.raises(CommandError) as excinfo:
+        run()
+
+    assert str(excinfo.value) == "The IMAP connection failed after 1 email(s): socket error: EOF"
+    assert imap.seen() == [1]
+    assert InboundEmail.objects.count() == 1
+    assert not JobLock.objects.exists()

@@ -136,22 +136,33 @@ class Command(BaseCommand):
             if status != "OK":
                 raise CommandError(f"The IMAP server refused to search {config.mailbox!r}: {data!r}")
             uids = (data[0] or b"").split()[:limit]
-            for uid in uids:
-                # BODY.PEEK leaves \Seen alone: an email is marked seen only once it is stored.
-                status, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-                raw = _fetched_bytes(data) if status == "OK" else None
-                if raw is None:
-                    logger.error("IMAP FETCH of uid %s returned no message: %r", uid, status)
-                    not_stored += 1
-                    continue
+            for done, uid in enumerate(uids):
                 try:
-                    inbound = email_ingest(raw=raw)
-                except Exception:
-                    logger.exception("Email uid %s could not be stored; it stays unseen", uid)
+                    outcome = self._fetch_one(conn, uid)
+                except (OSError, imaplib.IMAP4.error) as exc:
+                    # What is stored stays stored; the rest is still unseen for the next run.
+                    raise CommandError(f"The IMAP connection failed after {done} email(s): {exc}") from exc
+                if outcome is None:
                     not_stored += 1
-                    continue
-                conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-                counts[inbound.outcome] += 1
+                else:
+                    counts[outcome] += 1
         finally:
             _logout(conn)
         return counts, not_stored
+
+    def _fetch_one(self, conn: imaplib.IMAP4, uid: bytes) -> str | None:
+        """Fetch, store and mark one email seen; the stored outcome, or None if it could not be stored."""
+        # BODY.PEEK leaves \Seen alone: an email is marked seen only once it is stored.
+        status, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = _fetched_bytes(data) if status == "OK" else None
+        if raw is None:
+            logger.error("IMAP FETCH of uid %s returned no message: %r", uid, status)
+            return None
+        try:
+            inbound = email_ingest(raw=raw)
+        except Exception:
+            logger.exception("Email uid %s could not be stored; it stays unseen", uid)
+            return None
+        # Should this STORE be lost, the next run fetches the email again and ingest ignores it as already seen.
+        conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+        return inbound.outcome
