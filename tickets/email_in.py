@@ -85,19 +85,34 @@ class ParsedEmail:
 
 # C1 control characters never appear in real text; in mail they are Windows-1252 bytes mislabelled as Latin-1.
 C1_CONTROLS = re.compile("[\x80-\x9f]")
+SURROGATES = re.compile("[\udc80-\udcff]")
 
 
 def _fix_c1(text: str) -> str:
     return C1_CONTROLS.sub(lambda m: bytes([ord(m.group())]).decode("cp1252", errors="replace"), text)
 
 
+def _unescape_8bit(text: str) -> str:
+    """Undo the parser's surrogate escapes of raw 8-bit header bytes: UTF-8 if it is, else Windows-1252."""
+    if not SURROGATES.search(text):
+        return text
+    return _decode(text.encode("utf-8", "surrogateescape"), None)
+
+
 def _header(msg: EmailMessage, name: str) -> str:
-    """A header as text, never raising: a malformed header reads as its raw text or as empty."""
-    try:
-        value = msg.get(name)
-    except Exception:  # noqa: BLE001 - the stdlib header parser can raise on hostile input
-        value = next((raw for key, raw in msg.raw_items() if key.lower() == name.lower()), "")
-    return _fix_c1(" ".join(str(value or "").replace("\x00", "").split()))
+    """A header as text, never raising: RFC 2047 decoded, raw 8-bit bytes decoded, whitespace collapsed."""
+    raw_value = next((value for key, value in msg.raw_items() if key.lower() == name.lower()), None)
+    if raw_value is None:
+        return ""
+    if SURROGATES.search(raw_value):
+        # Not RFC 2047 but bare 8-bit bytes (common from old mailers): decode the bytes ourselves.
+        value = _unescape_8bit(raw_value)
+    else:
+        try:
+            value = str(msg.get(name) or "")
+        except Exception:  # noqa: BLE001 - the stdlib header parser can raise on hostile input
+            value = raw_value
+    return _fix_c1(" ".join(value.replace("\x00", "").split()))
 
 
 def _message_id(msg: EmailMessage, raw: bytes) -> str:
@@ -116,7 +131,8 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
         header = msg.get("From")
         addresses = getattr(header, "addresses", ()) or ()
         if addresses:
-            return addresses[0].addr_spec.strip().lower(), _fix_c1(addresses[0].display_name or "")
+            name = _fix_c1(_unescape_8bit(addresses[0].display_name or ""))
+            return _unescape_8bit(addresses[0].addr_spec).strip().lower(), name
     except Exception:  # noqa: BLE001 - fall back to the lenient parser below
         logger.debug("From header did not parse strictly", exc_info=True)
     name, address = parseaddr(_header(msg, "From"))
@@ -252,7 +268,7 @@ def _body_and_attachments(msg: EmailMessage) -> tuple[str, list[Upload], list[st
     for part in msg.walk():
         if part is body_part or part.is_multipart():
             continue
-        name = part.get_filename()
+        name = " ".join(_unescape_8bit(part.get_filename() or "").split())[:255]
         if not name:
             if part.get_content_disposition() == "attachment":
                 refused.append("[an attachment without a file name was not accepted]")

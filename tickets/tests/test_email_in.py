@@ -629,3 +629,14 @@ def test_command_exits_75_when_the_mail_cannot_be_stored(queue, monkeypatch):
 
 def test_from_line_in_the_customers_own_text_is_kept():
     assert strip_quoted_reply("From: my point of view it broke.\nThanks") == "From: my point of view it broke.\nThanks"
+
+
+def test_raw_8bit_headers_are_decoded(queue):
+    # Old mailers put Latin-1 bytes straight into headers, without RFC 2047.
+    raw = b"From: Jos\xe9 Mar\xeda <jose@example.es>\nSubject: caf\xe9 cr\xe8me\nMessage-ID: <8bit-1@example.es>\n\nHola\n"
+
+    inbound = email_ingest(raw=raw)
+
+    assert inbound.outcome == InboundEmail.Outcome.CREATED
+    assert inbound.subject == inbound.ticket.subject == "café crème"
+    assert inbound.ticket.requester.name == "José María"
