@@ -182,3 +182,18 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["outcome"]
     search_fields = ["sender", "subject", "message_id"]
     exclude = ["raw"]
+    actions = ["process_again"]
+
+    @admin.action(description="Process the selected failed emails again", permissions=["view"])
+    def process_again(self, request, queryset):
+        from .email_in import email_ingest
+
+        outcomes = [
+            email_ingest(raw=bytes(row.raw)).outcome for row in queryset.filter(outcome=InboundEmail.Outcome.FAILED)
+        ]
+        self.message_user(
+            request,
+            f"{len(outcomes)} email(s) processed again: "
+            + (", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes))) or "none were failed"),
+            messages.INFO,
+        )

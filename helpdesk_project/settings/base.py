@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.mark_sla_breaches",
         "schedule": timedelta(minutes=1),
     },
+    "tickets-fetch-mail": {
+        "task": "tickets.fetch_mail",
+        "schedule": timedelta(minutes=1),
+    },
     "tickets-autoclose-resolved": {
         "task": "tickets.autoclose_resolved",
         "schedule": crontab(minute=15),
