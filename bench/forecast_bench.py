@@ -111,6 +111,8 @@ def main() -> int:
         return 2
 
     t_import = time.perf_counter()
+    import statsforecast.models  # noqa: F401 - cold import counted here, not in the first method's time
+
     from inventory.forecasting.engine import ForecastConfig
 
     import_s = time.perf_counter() - t_import
@@ -121,7 +123,9 @@ def main() -> int:
     counts = {kind: sum(1 for v in kind_of.values() if v == kind) for kind in KINDS}
     print(f"panel: {args.products} products x {args.days} days, seed {args.seed}, held out: last {h} days")
     print("kinds: " + ", ".join(f"{k} {c}" for k, c in counts.items()))
-    print(f"cpu: {os.cpu_count()} cores, jobs={args.jobs}; import of the engine (statsforecast, pandas): {import_s:.2f} s")
+    print(
+        f"cpu: {os.cpu_count()} cores, jobs={args.jobs}; import of the engine (statsforecast, pandas): {import_s:.2f} s"
+    )
     print()
     base = ForecastConfig(horizon=h)
     rows = []

@@ -244,7 +244,7 @@ def _forecast_items(items: list[tuple[Hashable, np.ndarray]], cfg: ForecastConfi
             for key, y in group:
                 try:
                     out.results[key] = _forecast_group(y[None, :], cfg)[0]
-                except Exception as exc:  # noqa: BLE001 - one product's failure must not stop the others
+                except Exception as exc:  # one product's failure must not stop the others
                     logger.exception("forecast failed for %s", key)
                     out.failures[key] = f"{type(exc).__name__}: {exc}"
     return out

@@ -70,10 +70,9 @@ def ets(Y: np.ndarray, origins: Sequence[int], horizon: int, season_length: int 
     weeks = max(1, min(4, T // m))
     first = Y[:, : weeks * m]
     level0 = Y[:, : 2 * m].mean(axis=1)
+    trend0 = np.zeros(n)
     if weeks >= 4:
         trend0 = (Y[:, 2 * m : 4 * m].mean(axis=1) - Y[:, : 2 * m].mean(axis=1)) / (2 * m)
-    else:
-        trend0 = np.zeros(n)
     season0 = first.reshape(n, weeks, m).mean(axis=1) - first.mean(axis=1, keepdims=True)  # (n, m)
 
     lev = np.repeat(level0[:, None], k, axis=1)
