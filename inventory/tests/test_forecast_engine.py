@@ -66,6 +66,18 @@ def test_vectorised_ets_agrees_with_statsforecast_autoets():
     np.testing.assert_allclose(ours, library, rtol=0.1)
 
 
+def test_library_ets_backend_runs_through_the_engine():
+    rng = np.random.default_rng(2)
+    y = rng.poisson(np.tile(WEEK, 12)).astype(float)  # 84 days: one backtest window
+
+    res = forecast_series(y, config=ForecastConfig(smooth_methods=("ets",), ets_backend="statsforecast"))
+
+    assert res.model == "ets"
+    assert res.status == Status.OK
+    np.testing.assert_allclose(res.mean, np.tile(WEEK, 4), rtol=0.25)
+    _assert_sane(res)
+
+
 def test_constant_rate_forecasts_the_rate_with_poisson_spread():
     rng = np.random.default_rng(3)
     y = rng.poisson(8.0, size=400).astype(float)
