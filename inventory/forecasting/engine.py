@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -236,7 +237,7 @@ def _forecast_items(items: list[tuple[Hashable, np.ndarray]], cfg: ForecastConfi
         groups[y.size].append((key, y))
     for group in groups.values():
         try:
-            Y = np.stack([y for _, y in group]) if group[0][1].size else np.zeros((len(group), 0))
+            Y = np.stack([y for _, y in group])
             for (key, _), res in zip(group, _forecast_group(Y, cfg), strict=True):
                 out.results[key] = res
         except Exception:  # noqa: BLE001 - isolate the culprit below, keep the rest of the panel going
@@ -297,7 +298,12 @@ def forecast_panel(
         for chunk in chunks:
             merge(_forecast_items(chunk, cfg), len(chunk))
     else:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        # forkserver, not fork: the caller may hold database connections and threads (a Django
+        # command, a connection pool) that a forked child would inherit in an unknown state.
+        ctx = multiprocessing.get_context("forkserver")
+        # The fork server imports numpy and the engine once; each worker is then a cheap fork of it.
+        ctx.set_forkserver_preload(["inventory.forecasting.engine"])
+        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
             futures = {pool.submit(_forecast_items, chunk, cfg): len(chunk) for chunk in chunks}
             for fut in as_completed(futures):
                 merge(fut.result(), futures[fut])
