@@ -229,30 +229,38 @@ def _forecast_group(Y: np.ndarray, cfg: ForecastConfig) -> list[ForecastResult]:
     return results  # type: ignore[return-value]
 
 
+def _forecast_rows(keys: list[Hashable], Y: np.ndarray, cfg: ForecastConfig, out: PanelForecast) -> None:
+    """Forecast a group; if it raises, halve it until the failing products are isolated."""
+    try:
+        results = _forecast_group(Y, cfg)
+    except Exception as exc:  # one product's failure must not stop the others
+        if len(keys) == 1:
+            logger.exception("forecast failed for %s", keys[0])
+            out.failures[keys[0]] = f"{type(exc).__name__}: {exc}"
+            return
+        logger.warning("forecast of %s products failed; splitting to isolate the cause", len(keys))
+        half = len(keys) // 2
+        _forecast_rows(keys[:half], Y[:half], cfg, out)
+        _forecast_rows(keys[half:], Y[half:], cfg, out)
+        return
+    out.results.update(zip(keys, results, strict=True))
+
+
 def _forecast_items(items: list[tuple[Hashable, np.ndarray]], cfg: ForecastConfig) -> PanelForecast:
-    """Serial core: group by history length, run each group vectorised, isolate failures."""
+    """Serial core: group by history length and run each group vectorised."""
     out = PanelForecast(results={}, failures={})
     groups: dict[int, list[tuple[Hashable, np.ndarray]]] = defaultdict(list)
     for key, y in items:
         groups[y.size].append((key, y))
     for group in groups.values():
-        try:
-            Y = np.stack([y for _, y in group])
-            for (key, _), res in zip(group, _forecast_group(Y, cfg), strict=True):
-                out.results[key] = res
-        except Exception:  # noqa: BLE001 - isolate the culprit below, keep the rest of the panel going
-            logger.warning("forecast group of %s series failed; retrying them one by one", len(group))
-            for key, y in group:
-                try:
-                    out.results[key] = _forecast_group(y[None, :], cfg)[0]
-                except Exception as exc:  # one product's failure must not stop the others
-                    logger.exception("forecast failed for %s", key)
-                    out.failures[key] = f"{type(exc).__name__}: {exc}"
+        _forecast_rows([key for key, _ in group], np.stack([y for _, y in group]), cfg, out)
     return out
 
 
 def forecast_series(y: Any, *, config: ForecastConfig | None = None) -> ForecastResult:
-    """Forecast one daily demand history (oldest first, last value = the last complete day)."""
+    """Forecast one daily demand history (oldest first, last value = the last complete day).
+
+    Raises ValueError for a history with NaN/inf values or more than one dimension."""
     cfg = config or ForecastConfig()
     return _forecast_group(_clean(y)[None, :], cfg)[0]
 

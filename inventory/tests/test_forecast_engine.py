@@ -225,6 +225,30 @@ def test_panel_matches_single_series_and_isolates_a_bad_product():
         np.testing.assert_allclose(panel.results[key].mean, forecast_series(series[key]).mean)
 
 
+def test_a_product_whose_fit_raises_is_reported_and_the_others_are_forecast(monkeypatch):
+    from inventory.forecasting import methods
+
+    real_ets = methods.ets
+
+    def ets_that_fails_on_a_marker(Y, *args, **kwargs):
+        if (Y == 999).any():
+            raise FloatingPointError("cannot fit")
+        return real_ets(Y, *args, **kwargs)
+
+    monkeypatch.setattr(methods, "ets", ets_that_fails_on_a_marker)
+    rng = np.random.default_rng(10)
+    series = {i: rng.poisson(5.0, 150).astype(float) for i in range(5)}
+    series[3][40] = 999.0
+
+    panel = forecast_panel(series)
+
+    assert panel.failures == {3: "FloatingPointError: cannot fit"}
+    assert set(panel.results) == {0, 1, 2, 4}
+    for key in (0, 1, 2, 4):
+        assert panel.results[key].model in {"ets", "seasonal_naive"}
+        np.testing.assert_allclose(panel.results[key].mean, forecast_series(series[key]).mean)
+
+
 def test_panel_in_worker_processes_equals_serial():
     rng = np.random.default_rng(8)
     series = {i: rng.poisson(3.0 + i, 120).astype(float) for i in range(6)}
