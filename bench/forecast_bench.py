@@ -171,9 +171,8 @@ def main() -> int:
         chosen[res.model] = chosen.get(res.model, 0) + 1
     print("models chosen: " + ", ".join(f"{k} {v}" for k, v in sorted(chosen.items(), key=lambda kv: -kv[1])))
     by_kind: dict[str, list[float]] = {}
-    for (key, kind), rr in zip(sorted(kind_of.items()), r, strict=True):
+    for (_key, kind), rr in zip(sorted(kind_of.items()), r, strict=True):
         by_kind.setdefault(kind, []).append(rr)
-        del key
     print("choice RMSSE by kind: " + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in by_kind.items()))
     if panel.failures:
         print(f"failures: {len(panel.failures)}")

@@ -80,7 +80,7 @@ class ForecastConfig:
             raise ValueError("ets_backend must be 'numpy' or 'statsforecast'")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: element-wise == would make equality ambiguous
 class ForecastResult:
     """What to store per product. Arrays have ``horizon`` values, day 1 = the day after history."""
 

@@ -134,14 +134,6 @@ def seasonal_naive(Y: np.ndarray, origins: Sequence[int], horizon: int, season_l
     return np.maximum(out, 0.0)
 
 
-def historic_mean(Y: np.ndarray, origins: Sequence[int], horizon: int) -> np.ndarray:
-    """Average daily demand so far: the fallback when history is too short to backtest."""
-    out = np.empty((Y.shape[0], len(origins), horizon))
-    for i, o in enumerate(origins):
-        out[:, i, :] = Y[:, :o].mean(axis=1, keepdims=True)
-    return out
-
-
 def _per_series(model_factory, Y: np.ndarray, origins: Sequence[int], horizon: int) -> np.ndarray:
     out = np.empty((Y.shape[0], len(origins), horizon))
     for r in range(Y.shape[0]):
