@@ -1,7 +1,7 @@
 """Forecast benchmark: accuracy per method and for the per-product choice, and engine speed.
 
     python bench/forecast_bench.py                    # 1,000 products x 2 years, accuracy + timing
-    python bench/forecast_bench.py --products 10000 --jobs 2 --skip-methods   # timing at 10k
+    python bench/forecast_bench.py --products 10000 --skip-methods             # timing at 10k (--jobs 2: both cores)
 
 A seeded synthetic panel like a retailer's (smooth, trending, weekly-seasonal, intermittent, lumpy
 and new products with short history). The final 28 days are held out; every method, and the
@@ -10,7 +10,8 @@ in-sample one-step naive error of each product's training history (engine.metric
 
 Timing covers the engine path (fit + backtest + choice + intervals). The database read and store
 (issue 6 items 1 and 5) are not in this branch: ``--with-db`` is the hook for them and exits with
-a message until ``inventory.selectors.daily_demand_panel`` and the store service exist.
+a message until the ledger query (feeding ``inventory.forecasting.daily_demand_panel``) and the
+DemandForecast store service exist.
 """
 
 from __future__ import annotations
@@ -117,8 +118,9 @@ def main() -> int:
     if args.with_db:
         print(
             "--with-db needs the inventory models and services (issue 6 items 1 and 5), which are not on this "
-            "branch yet; at integration this path reads the panel with inventory.selectors.daily_demand_panel, "
-            "runs forecast_panel and stores with the DemandForecast service, timing each step.",
+            "branch yet; at integration this path runs the grouped ledger query, zero-fills it with "
+            "inventory.forecasting.daily_demand_panel, runs forecast_panel and stores with the DemandForecast "
+            "service, timing each step.",
             file=sys.stderr,
         )
         return 2
