@@ -42,6 +42,14 @@ def user_update_profile(*, user: User, name: str, phone: str, sms_opt_in: bool) 
     return user
 
 
+@transaction.atomic
+def user_set_away(*, user: User, away: bool) -> User:
+    """Agents who are away get no new tickets from auto-assignment (existing ones stay theirs)."""
+    user.is_away = away
+    user.save(update_fields=["is_away"])
+    return user
+
+
 # --- The outbox -------------------------------------------------------------------
 
 

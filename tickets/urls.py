@@ -13,6 +13,7 @@ urlpatterns = [
     path("support/files/<str:key>/", views.attachment_download, name="attachment"),
     path("desk/", views.desk, name="desk"),
     path("desk/dashboard/", views.desk_dashboard, name="dashboard"),
+    path("desk/away/", views.desk_away, name="away"),
     path("desk/tickets/<int:pk>/", views.desk_ticket, name="desk_ticket"),
     path("desk/tickets/<int:pk>/reply/", views.desk_reply, name="desk_reply"),
     path("desk/tickets/<int:pk>/assign/", views.desk_assign, name="desk_assign"),

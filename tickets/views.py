@@ -310,6 +310,23 @@ def desk_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def desk_away(request: HttpRequest) -> HttpResponse:
+    _agent_required(request)
+    from accounts.services import user_set_away
+
+    away = request.POST.get("away") == "1"
+    user_set_away(user=request.user, away=away)
+    messages.info(
+        request,
+        "You are marked away: no new tickets come to you."
+        if away
+        else "Welcome back: new tickets can come to you again.",
+    )
+    return redirect("tickets:desk")
+
+
+@login_required
 def desk_dashboard(request: HttpRequest) -> HttpResponse:
     _agent_required(request)
     from .reports import desk_stats

@@ -325,3 +325,16 @@ def test_admin_actions_call_the_services(client, ticket, agent, django_capture_o
     assert ticket.status == Status.RESOLVED
     assert ticket.events.filter(kind="status", new_value="resolved").exists()
     assert any("Resolved" in m.subject for m in mail.outbox)
+
+
+def test_agent_marks_themselves_away_and_gets_no_new_tickets(client, agent, queue, customer):
+    client.force_login(agent)
+    client.post(reverse("tickets:away"), {"away": "1"})
+    agent.refresh_from_db()
+    assert agent.is_away
+    ticket = services.ticket_create(requester=customer, queue=queue, subject="x", description="y")
+    assert ticket.assignee is None
+    client.post(reverse("tickets:away"), {"away": "0"})
+    agent.refresh_from_db()
+    assert not agent.is_away
+    assert client.get(reverse("tickets:away")).status_code == 405
