@@ -56,6 +56,9 @@ class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         # Who works for a store is decided by ops, not by the store's own staff.
         return [StoreMembershipInline] if user_sees_all_stores(request.user) else []
 
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if user_sees_all_stores(request.user) else {}
+
     def get_readonly_fields(self, request, obj=None):
         return [] if user_sees_all_stores(request.user) else ["name", "slug"]
 

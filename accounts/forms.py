@@ -6,7 +6,6 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.tokens import default_token_generator
 from django.template.loader import render_to_string
 
 from .models import User
@@ -112,11 +111,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         )
 
     def save(self, **kwargs):
-        kwargs.setdefault("token_generator", default_token_generator)
-        kwargs.setdefault("domain_override", settings.SITE_URL.split("://", 1)[-1])
-        kwargs.setdefault("use_https", settings.SITE_URL.startswith("https"))
-        kwargs.setdefault("subject_template_name", "emails/password_reset_subject.txt")
-        kwargs.setdefault("email_template_name", "emails/password_reset_body.txt")
+        # Links point at the configured site, never at the Host header of the request.
+        kwargs["domain_override"] = settings.SITE_URL.split("://", 1)[-1]
+        kwargs["use_https"] = settings.SITE_URL.startswith("https")
         return super().save(**kwargs)
 
 

@@ -42,6 +42,14 @@ def user_update_profile(*, user: User, name: str, phone: str, sms_opt_in: bool) 
     return user
 
 
+@transaction.atomic
+def user_set_away(*, user: User, away: bool) -> User:
+    """Agents who are away get no new tickets from auto-assignment (existing ones stay theirs)."""
+    user.is_away = away
+    user.save(update_fields=["is_away"])
+    return user
+
+
 # --- The outbox -------------------------------------------------------------------
 
 
@@ -243,6 +251,8 @@ def _send(notification: Notification) -> None:
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient],
+        # Replies reach the support mailbox (read by fetch_mail), never the no-reply sender.
+        reply_to=[settings.SUPPORT_EMAIL],
         headers={"Auto-Submitted": "auto-generated", "X-StockDesk-Notification": str(notification.pk)},
     )
     message.attach_alternative(html, "text/html")

@@ -14,6 +14,7 @@ admin.site.index_title = "Back office"
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("tickets.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("shop/", include("inventory.urls")),
+    path("", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -226,7 +226,7 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order #{self.pk}"
+        return f"Order {self.number}" if self.pk else "New order"
 
     @property
     def number(self) -> str:

@@ -130,8 +130,14 @@ def stock_status(product: Product) -> tuple[str, str]:
 # --- Customers ----------------------------------------------------------------------
 
 
-def order_list_for_customer(*, user: User) -> QuerySet[Order]:
+def order_list_for_customer(user: User) -> QuerySet[Order]:
+    """The customer's own orders, newest first (also the tickets app's "link an order" choice)."""
     return Order.objects.filter(customer=user).select_related("store").prefetch_related("lines__product")
+
+
+def order_recent_for_customer(user: User, *, limit: int = 5) -> list[Order]:
+    """The customer's latest orders with lines, for an agent looking at their ticket."""
+    return list(order_list_for_customer(user)[:limit])
 
 
 def order_for_customer(*, user: User, pk: int) -> Order:

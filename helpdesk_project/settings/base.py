@@ -205,6 +205,18 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 NOTIFICATION_REDISPATCH_AFTER_SECONDS = env.int("NOTIFICATION_REDISPATCH_AFTER_SECONDS", default=60)
 
+# --- Tickets ------------------------------------------------------------------------
+TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
+TICKET_AUTOCLOSE_DAYS = env.int("TICKET_AUTOCLOSE_DAYS", default=3)
+TICKET_CSAT_LINK_DAYS = env.int("TICKET_CSAT_LINK_DAYS", default=30)
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+TICKET_ATTACHMENTS_PER_MESSAGE = 5
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Customers reply to ticket emails at this address; `fetch_mail` polls its mailbox.
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@stockdesk.local")
+TICKET_EMAIL_DEFAULT_QUEUE = env("TICKET_EMAIL_DEFAULT_QUEUE", default="general")
+IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com:993/INBOX
+
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 # Eager unless a real broker is configured: embedded StockDesk needs no worker.
@@ -241,6 +253,18 @@ CELERY_BEAT_SCHEDULE = {
     "redispatch-pending-notifications": {
         "task": "accounts.redispatch_pending_notifications",
         "schedule": timedelta(minutes=1),
+    },
+    "tickets-mark-sla-breaches": {
+        "task": "tickets.mark_sla_breaches",
+        "schedule": timedelta(minutes=1),
+    },
+    "tickets-fetch-mail": {
+        "task": "tickets.fetch_mail",
+        "schedule": timedelta(minutes=1),
+    },
+    "tickets-autoclose-resolved": {
+        "task": "tickets.autoclose_resolved",
+        "schedule": crontab(minute=15),
     },
     "purge-old-sent-notifications": {
         "task": "accounts.purge_sent_notifications",
@@ -286,6 +310,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" choice field; name each enum so none is auto-suffixed.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "OrderStatusEnum": "inventory.models.Order.Status",
+        "OrderLineStatusEnum": "inventory.models.OrderLine.Status",
+        "ReturnStatusEnum": "inventory.models.ReturnRequest.Status",
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
+        "StockAlertStatusEnum": "inventory.models.StockAlert.Status",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------
@@ -295,5 +328,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        # The in-memory broker of embedded mode warns about a missing hostname on every publish.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import SeedReport, seed_accounts
 from inventory.demo import CUSTOMER_PASSWORD, seed_inventory
+from tickets.demo import seed_helpdesk
 
 
 class Command(BaseCommand):
@@ -14,6 +15,8 @@ class Command(BaseCommand):
         seed_accounts(report)
         self.stdout.write("Seeding the catalogue and a year of sales history...")
         seed_inventory(report)
+        seed_helpdesk(report)
+        report.created = {what: n for what, n in report.created.items() if n}
         if report.created:
             created = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Created {created}."))

@@ -1,0 +1,136 @@
+"""Ticket API: customers see and write their own tickets; agents work the tickets of their queues."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..models import Channel, Message, Priority, Status, Ticket
+from .serializers import (
+    AttachmentOutputSerializer,
+    MessageCreateInputSerializer,
+    MessageOutputSerializer,
+    StatusInputSerializer,
+    TicketCreateInputSerializer,
+    TicketOutputSerializer,
+)
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    queue = django_filters.NumberFilter(field_name="queue_id")
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "priority", "queue"]
+
+
+def _raise_service_error(exc: services.TicketError):
+    raise ValidationError({"detail": " ".join(exc.messages)})
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = TicketOutputSerializer
+    filterset_class = TicketFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    # Only these; anything else (e.g. requester__password) is ignored by OrderingFilter.
+    ordering_fields = ["created_at", "updated_at", "priority", "status"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        user = self.request.user
+        if selectors.is_agent(user):
+            return selectors.ticket_list_for_agent(user, view="all")
+        return selectors.ticket_list_for_customer(user).select_related("assignee", "requester")
+
+    def get_object(self):
+        pk = self.kwargs.get("pk", "")
+        if not str(pk).isdigit():
+            raise NotFound("No such ticket.")
+        try:
+            return self.get_queryset().get(pk=int(pk))
+        except Ticket.DoesNotExist:
+            raise NotFound("No such ticket.") from None
+
+    @extend_schema(request=TicketCreateInputSerializer, responses={201: TicketOutputSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = TicketCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            ticket = services.ticket_create(
+                requester=request.user,
+                queue=data["queue"],
+                subject=data["subject"],
+                description=data["description"],
+                channel=Channel.API,
+            )
+        except services.TicketError as exc:
+            _raise_service_error(exc)
+        return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=MessageOutputSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def messages(self, request, pk=None):
+        ticket = self.get_object()
+        qs = Message.objects.filter(ticket=ticket).select_related("author").prefetch_related("attachments")
+        if not selectors.is_agent(request.user):
+            qs = qs.filter(is_internal=False)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(MessageOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=MessageCreateInputSerializer, responses={201: MessageOutputSerializer})
+    @messages.mapping.post
+    def add_message(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = MessageCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        files = data.get("files", [])
+        try:
+            if selectors.is_agent(request.user) and selectors.agent_can_work_on(request.user, ticket):
+                message = services.ticket_reply_agent(
+                    ticket=ticket, agent=request.user, body=data["body"], internal=data["internal"], attachments=files
+                )
+            else:
+                if data["internal"]:
+                    raise PermissionDenied("Customers cannot write internal notes.")
+                message = services.ticket_reply_customer(
+                    ticket=ticket, customer=request.user, body=data["body"], attachments=files, channel=Channel.API
+                ).message
+        except services.TicketError as exc:
+            _raise_service_error(exc)
+        message = Message.objects.select_related("author").prefetch_related("attachments").get(pk=message.pk)
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=AttachmentOutputSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def attachments(self, request, pk=None):
+        ticket = self.get_object()
+        qs = ticket.attachments.select_related("message")
+        if not selectors.is_agent(request.user):
+            qs = qs.exclude(message__is_internal=True)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(AttachmentOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=StatusInputSerializer, responses=TicketOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request, pk=None):
+        """Agents move a ticket along the workflow; customers may only close their own."""
+        ticket = self.get_object()
+        serializer = StatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            ticket = services.ticket_change_status(
+                ticket=ticket, status=serializer.validated_data["status"], actor=request.user
+            )
+        except services.TicketError as exc:
+            _raise_service_error(exc)
+        return Response(TicketOutputSerializer(self.get_queryset().get(pk=ticket.pk)).data)
