@@ -37,13 +37,32 @@ def back_office(client, retailer):
 
 @pytest.fixture
 def theirs(other_store):
-    """Another store's product, purchase order and alert."""
-    product = with_stock(ProductFactory(store=other_store, reorder_point=5), 2)
+    """Another store's rows of every scoped kind."""
+    from accounts.tests.factories import CustomerFactory
+
+    product = with_stock(ProductFactory(store=other_store, reorder_point=5), 3)
     line = PurchaseOrderLineFactory(purchase_order__store=other_store, product=product)
-    return {"product": product, "purchaseorder": line.purchase_order, "stockalert": StockAlert.objects.get()}
+    buyer = CustomerFactory()
+    order = place_order(buyer, (product, 1))
+    order_line = order.lines.get()
+    services.order_line_mark_delivered(line=order_line)
+    order_line.refresh_from_db()
+    return {
+        "product": product,
+        "purchaseorder": line.purchase_order,
+        "stockalert": StockAlert.objects.get(),
+        "supplier": line.purchase_order.supplier,
+        "order": order,
+        "orderline": order_line,
+        "returnrequest": services.return_request_create(customer=buyer, line=order_line, quantity=1, reason="x"),
+        "stockmovement": StockMovement.objects.filter(product=product).first(),
+    }
 
 
-@pytest.mark.parametrize("model", ["product", "purchaseorder", "stockalert"])
+@pytest.mark.parametrize(
+    "model",
+    ["product", "purchaseorder", "stockalert", "supplier", "order", "orderline", "returnrequest", "stockmovement"],
+)
 def test_retailer_gets_404_for_another_stores_rows(back_office, theirs, model):
     url = reverse(f"admin:inventory_{model}_change", args=[theirs[model].pk])
 

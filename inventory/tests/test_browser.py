@@ -42,7 +42,7 @@ def browser():
 @pytest.mark.parametrize(
     "viewport", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}], ids=["phone", "desktop"]
 )
-def test_customer_finds_product_adds_to_cart_and_checks_out(roles_restored, live_server, browser, viewport):
+def test_customer_finds_product_adds_to_cart_and_checks_out(live_server, browser, viewport):
     store = StoreFactory()
     product = with_stock(ProductFactory(store=store, name="Blue Teapot", price=Decimal("24.50")), 3)
     ProductFactory(store=store, name="Red Kettle")

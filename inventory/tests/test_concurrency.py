@@ -1,7 +1,7 @@
 """Races on real connections: each thread has its own database connection.
 
-These tests commit for real (``roles_restored`` requests ``transactional_db``, the fixture
-behind ``django_db(transaction=True)``, and puts back the role Groups a flush removes). On SQLite the test database is a file
+These tests commit for real (``django_db(transaction=True)``; the root conftest puts back
+what the data migrations created after the final flush). On SQLite the test database is a file
 (settings/test.py) so threads share it through WAL and the busy timeout; on PostgreSQL
 each thread holds its own server connection and row locks do the serialising.
 """
@@ -72,19 +72,19 @@ def fifty_buyers_for_last_ten_units():
 @on_postgresql
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_fifty_buyers_race_for_ten_units_on_postgresql(roles_restored):
+def test_fifty_buyers_race_for_ten_units_on_postgresql():
     fifty_buyers_for_last_ten_units()
 
 
 @on_sqlite
 @pytest.mark.django_db(transaction=True)
-def test_fifty_buyers_race_for_ten_units_on_sqlite(roles_restored):
+def test_fifty_buyers_race_for_ten_units_on_sqlite():
     assert "memory" not in connection.settings_dict["NAME"], "threads need a file database"
     fifty_buyers_for_last_ten_units()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_sales_crossing_reorder_point_open_one_alert_and_one_email(roles_restored):
+def test_two_concurrent_sales_crossing_reorder_point_open_one_alert_and_one_email():
     store = StoreFactory(alert_emails="owner@example.com")
     product = with_stock(ProductFactory(store=store, reorder_point=5), 7)
     buyers = [CustomerFactory(), CustomerFactory()]
@@ -113,7 +113,7 @@ def test_two_concurrent_sales_crossing_reorder_point_open_one_alert_and_one_emai
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_receipts_crossing_the_budget_together_alert_exactly_once(roles_restored):
+def test_two_concurrent_receipts_crossing_the_budget_together_alert_exactly_once():
     from django.utils import timezone
 
     from inventory.models import BudgetAlert
