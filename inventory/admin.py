@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -181,6 +181,24 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
     readonly_fields = [f.name for f in Order._meta.fields]
+    actions = ["mark_shipped", "mark_delivered"]
+
+    def _lines(self, queryset):
+        return OrderLine.objects.filter(order__in=queryset).order_by("order_id", "pk")
+
+    @admin.action(description="Mark every line of the selected orders shipped", permissions=["view"])
+    def mark_shipped(self, request, queryset):
+        if not request.user.has_perm("inventory.change_orderline"):
+            raise PermissionDenied
+        done = sum(services.order_line_mark_shipped(line=line) for line in self._lines(queryset))
+        self.message_user(request, f"{done} line(s) marked shipped.", messages.SUCCESS)
+
+    @admin.action(description="Mark every line of the selected orders delivered", permissions=["view"])
+    def mark_delivered(self, request, queryset):
+        if not request.user.has_perm("inventory.change_orderline"):
+            raise PermissionDenied
+        done = sum(services.order_line_mark_delivered(line=line) for line in self._lines(queryset))
+        self.message_user(request, f"{done} line(s) marked delivered.", messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

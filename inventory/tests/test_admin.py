@@ -400,3 +400,16 @@ def test_stock_history_link_lists_one_products_movements(back_office, store):
     assert response.status_code == 200
     assert {m.product_id for m in response.context["cl"].result_list} == {product.pk}
     assert other.pk != product.pk
+
+
+def test_mark_whole_orders_shipped_and_delivered(back_office, store, other_store, customer):
+    product = with_stock(ProductFactory(store=store, reorder_point=0), 5)
+    order = place_order(customer, (product, 1))
+    url = reverse("admin:inventory_order_changelist")
+
+    back_office.post(url, {"action": "mark_shipped", ACTION_CHECKBOX_NAME: [order.pk]})
+    shipped = order.lines.get().status
+    back_office.post(url, {"action": "mark_delivered", ACTION_CHECKBOX_NAME: [order.pk]})
+
+    assert shipped == "shipped"
+    assert order.lines.get().status == "delivered"

@@ -305,3 +305,13 @@ def test_notify_confirm_link(client, store, django_capture_on_commit_callbacks):
     assert "invalid or has expired" in bad.content.decode()
     assert "Address confirmed" in good.content.decode()
     assert BackInStockSubscription.objects.get().confirmed_at is not None
+
+
+def test_home_query_count_does_not_grow(client, store, django_assert_max_num_queries):
+    for i in range(12):
+        ProductFactory(store=store, category=CategoryFactory(), sale_price=Decimal(5) if i % 2 else None)
+
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("home"))
+
+    assert response.status_code == 200
