@@ -21,7 +21,9 @@ def load_split(name: str, directory: Path = EVAL_DIR) -> list[LabelledMessage]:
             continue
         try:
             intent, article, text = line.split("\t")
-            messages.append(LabelledMessage(text=text, intent=Intent(intent), article=None if article == "-" else article))
+            messages.append(
+                LabelledMessage(text=text, intent=Intent(intent), article=None if article == "-" else article)
+            )
         except ValueError as exc:
             raise ValueError(f"{name}.tsv line {number}: {exc}") from exc
     return messages

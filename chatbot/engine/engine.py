@@ -138,9 +138,7 @@ class ChatEngine:
         if context and context.awaiting == Action.ASK_TICKET_REF and entities.ticket_refs:
             return self._reply(Intent.TICKET_STATUS, 1.0, Action.LOOKUP_TICKET, TEXTS[Action.LOOKUP_TICKET], entities)
         if context and context.awaiting == Action.ASK_PRODUCT and entities.products:
-            return self._reply(
-                Intent.PRODUCT_INFO, 1.0, Action.LOOKUP_PRODUCT, TEXTS[Action.LOOKUP_PRODUCT], entities
-            )
+            return self._reply(Intent.PRODUCT_INFO, 1.0, Action.LOOKUP_PRODUCT, TEXTS[Action.LOOKUP_PRODUCT], entities)
 
         query_vector = index.embed_query(text)
         probabilities = self._intents.predict(text, query_vector)
@@ -153,9 +151,12 @@ class ChatEngine:
         # bare number in a "status"/"when will it come" question is an order (tickets are TCK-…).
         if entities.ticket_refs and intent in (Intent.FAQ, Intent.OUT_OF_SCOPE, Intent.ORDER_STATUS):
             intent, confidence = Intent.TICKET_STATUS, max(confidence, probabilities[Intent.TICKET_STATUS])
-        elif entities.order_numbers and not entities.ticket_refs:
-            if intent == Intent.TICKET_STATUS or (intent == Intent.DELIVERY_ESTIMATE and not entities.products):
-                intent, confidence = Intent.ORDER_STATUS, max(confidence, probabilities[Intent.ORDER_STATUS])
+        elif (
+            entities.order_numbers
+            and not entities.ticket_refs
+            and (intent == Intent.TICKET_STATUS or (intent == Intent.DELIVERY_ESTIMATE and not entities.products))
+        ):
+            intent, confidence = Intent.ORDER_STATUS, max(confidence, probabilities[Intent.ORDER_STATUS])
         answerable = False
         if intent in (Intent.FAQ, Intent.OUT_OF_SCOPE):
             score = self.answerability(text, top, query_vector)
@@ -169,7 +170,9 @@ class ChatEngine:
         in_scope, out_of_scope = self._intents.neighbour_similarities(text, query_vector)
         return top_article_score + self.config.neighbour_weight * (in_scope - out_of_scope)
 
-    def _decide(self, intent, confidence, entities: Entities, hits, top: float, index: ArticleIndex, *, answerable: bool) -> EngineReply:
+    def _decide(
+        self, intent, confidence, entities: Entities, hits, top: float, index: ArticleIndex, *, answerable: bool
+    ) -> EngineReply:
         def reply(action: Action, text: str, articles=()) -> EngineReply:
             return self._reply(intent, confidence, action, text, entities, articles, top)
 

@@ -21,8 +21,44 @@ _BARE_NUMBER_RE = re.compile(r"(?<![\w.,-])(\d{5,8})(?![\w.,])")
 _WORD_RE = re.compile(r"[a-z]+")
 # Words that say nothing about which product is meant.
 _PRODUCT_STOPWORDS = frozenset(
-    "the and for with set of in on to a an by per cm mm kg l m v bar".split()
-    + "do you have any is are it its this that what how much price cost stock".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "set",
+        "of",
+        "in",
+        "on",
+        "to",
+        "a",
+        "an",
+        "by",
+        "per",
+        "cm",
+        "mm",
+        "kg",
+        "l",
+        "m",
+        "v",
+        "bar",
+        "do",
+        "you",
+        "have",
+        "any",
+        "is",
+        "are",
+        "it",
+        "its",
+        "this",
+        "that",
+        "what",
+        "how",
+        "much",
+        "price",
+        "cost",
+        "stock",
+    ]
 )
 _MIN_PRODUCT_SCORE = 0.5
 _TOKEN_SIMILARITY = 80  # rapidfuzz ratio (0-100) at which a typo still counts as the word

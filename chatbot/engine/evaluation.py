@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import f1_score
 
-from .engine import ChatEngine, EngineConfig
 from .embedder import Embedder
+from .engine import ChatEngine, EngineConfig
 from .intents import LabelledMessage
 from .types import Article, Intent
 
@@ -65,7 +65,9 @@ def evaluate(engine: ChatEngine, messages: Sequence[LabelledMessage], *, split: 
             slugs = [h.slug for h in engine.search(message.text, k=3)]
             top1 += slugs[:1] == [message.article]
             top3 += message.article in slugs
-            answered += reply.intent == Intent.FAQ and reply.action == "answer" and reply.articles[0].slug == message.article
+            answered += (
+                reply.intent == Intent.FAQ and reply.action == "answer" and reply.articles[0].slug == message.article
+            )
         if message.intent == Intent.OUT_OF_SCOPE:
             oos += 1
             oos_caught += reply.offers_handover
@@ -143,7 +145,9 @@ def tune_thresholds(
     observed = []  # (message, predicted intent, top hit, answerability)
     for train, test in splitter.split(list(tuning), labels):
         engine = ChatEngine(
-            articles=articles, training=[tuning[i] for i in train] + extra, embedder=embedder,
+            articles=articles,
+            training=[tuning[i] for i in train] + extra,
+            embedder=embedder,
             config=EngineConfig(answer_threshold=0.0),
         )
         for i in test:
@@ -166,7 +170,9 @@ def tune_thresholds(
             correct += (not handover) and intent == Intent.FAQ and hit is not None and hit.slug == message.article
         oos = sum(m.intent == Intent.OUT_OF_SCOPE for m, *_ in observed) or 1
         faq = sum(m.intent == Intent.FAQ for m, *_ in observed) or 1
-        rows.append(ThresholdRow(round(float(threshold), 2), caught / oos, 1 - unjustified / own if own else 1.0, correct / faq))
+        rows.append(
+            ThresholdRow(round(float(threshold), 2), caught / oos, 1 - unjustified / own if own else 1.0, correct / faq)
+        )
     meeting = [r for r in rows if r.oos_recall >= min_recall and r.handover_precision >= min_precision]
     if meeting:
         best = max(meeting, key=lambda r: (r.faq_answered_correctly, r.oos_recall))

@@ -68,7 +68,10 @@ class IntentModel:
             row = self._lexical.transform([text])
             in_scope = (self._in_scope_rows @ row.T).toarray().ravel()
             out_of_scope = (self._out_of_scope_rows @ row.T).toarray().ravel()
-        return (float(in_scope.max()) if in_scope.size else 0.0, float(out_of_scope.max()) if out_of_scope.size else 0.0)
+        return (
+            float(in_scope.max()) if in_scope.size else 0.0,
+            float(out_of_scope.max()) if out_of_scope.size else 0.0,
+        )
 
     def predict(self, text: str, query_vector: np.ndarray | None = None) -> dict[Intent, float]:
         vectors = None if query_vector is None else query_vector[None, :]
@@ -76,4 +79,3 @@ class IntentModel:
         exp = np.exp(logits - logits.max())
         probabilities = exp / exp.sum()  # multinomial logistic regression, as predict_proba
         return dict(zip(self.labels, (float(p) for p in probabilities), strict=True))
-

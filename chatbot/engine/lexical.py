@@ -46,13 +46,13 @@ class TfidfFeatures:
             for analyzer, vocabulary, idf, offset in self._blocks:
                 counts = Counter(analyzer(text))
                 entries = [
-                    (vocabulary[g], (1 + math.log(c)) * idf[vocabulary[g]]) for g, c in counts.items() if g in vocabulary
+                    (vocabulary[g], (1 + math.log(c)) * idf[vocabulary[g]])
+                    for g, c in counts.items()
+                    if g in vocabulary
                 ]
                 norm = math.sqrt(sum(v * v for _, v in entries)) or 1.0
                 for column, value in entries:
                     rows.append(row)
                     cols.append(offset + column)
                     values.append(value / norm * scale)
-        return sparse.csr_matrix(
-            (np.asarray(values, dtype=np.float64), (rows, cols)), shape=(len(texts), self.width)
-        )
+        return sparse.csr_matrix((np.asarray(values, dtype=np.float64), (rows, cols)), shape=(len(texts), self.width))

@@ -30,7 +30,9 @@ def article_passages(article: Article) -> list[str]:
 
 
 def article_document(article: Article) -> str:
-    return " ".join([article.title, article.title, " ".join(article.tags), *article.example_questions, plain(article.body)])
+    return " ".join(
+        [article.title, article.title, " ".join(article.tags), *article.example_questions, plain(article.body)]
+    )
 
 
 @dataclass(frozen=True)
@@ -112,4 +114,3 @@ class ArticleIndex:
 
     def article(self, slug: str) -> Article | None:
         return next((a for a in self.articles if a.slug == slug), None)
-
