@@ -63,7 +63,8 @@ class IntentModel:
         """Highest similarity to an in-scope and to an out-of-scope training example."""
         if self.embedder is not None:
             row = query_vector if query_vector is not None else self.embedder.embed([text])[0]
-            in_scope, out_of_scope = self._in_scope_rows @ row, self._out_of_scope_rows @ row
+            in_scope = np.einsum("ij,j->i", self._in_scope_rows, row)
+            out_of_scope = np.einsum("ij,j->i", self._out_of_scope_rows, row)
         else:
             row = self._lexical.transform([text])
             in_scope = (self._in_scope_rows @ row.T).toarray().ravel()
@@ -74,8 +75,12 @@ class IntentModel:
         )
 
     def predict(self, text: str, query_vector: np.ndarray | None = None) -> dict[Intent, float]:
-        vectors = None if query_vector is None else query_vector[None, :]
-        logits = np.asarray(self._features([text], vectors) @ self._coef).ravel() + self._intercept
+        lexical = self._lexical.transform([text])
+        width = lexical.shape[1]
+        logits = np.asarray(lexical @ self._coef[:width]).ravel() + self._intercept
+        if self.embedder is not None:
+            vector = query_vector if query_vector is not None else self.embedder.embed([text])[0]
+            logits += (vector * EMBEDDING_WEIGHT) @ self._coef[width:]
         exp = np.exp(logits - logits.max())
         probabilities = exp / exp.sum()  # multinomial logistic regression, as predict_proba
         return dict(zip(self.labels, (float(p) for p in probabilities), strict=True))

@@ -66,7 +66,8 @@ class ArticleIndex:
         if self.articles:
             documents = [article_document(a) for a in self.articles]
             self._doc_matrix = self._lexical.fit(documents).transform(documents)
-            self._passage_matrix = self._lexical.transform(passages)
+            # Passage-level TF-IDF is only used without embeddings.
+            self._passage_matrix = self._lexical.transform(passages) if embedder is None else None
         self._passage_vectors: np.ndarray | None = None
         if embedder is not None and passages:
             missing = [t for t in dict.fromkeys(passages) if t not in self.vector_cache]
@@ -97,7 +98,8 @@ class ArticleIndex:
         if self._passage_vectors is not None:
             if query_vector is None:
                 query_vector = self.embed_query(text)
-            semantic = np.maximum.reduceat(self._passage_vectors @ query_vector, self._starts)
+            # einsum, not "@": OpenBLAS's threaded sgemv took 4 ms here for 5,000 passages, einsum 0.5 ms.
+            semantic = np.maximum.reduceat(np.einsum("ij,j->i", self._passage_vectors, query_vector), self._starts)
             return semantic + LEXICAL_WEIGHT * doc_lex
         passage_lex = (self._passage_matrix @ query_lex.T).toarray().ravel()
         return np.maximum.reduceat(passage_lex, self._starts) * 0.6 + doc_lex * 0.4
