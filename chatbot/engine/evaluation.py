@@ -127,6 +127,7 @@ def tune_thresholds(
     folds: int = 5,
     min_recall: float = 0.85,
     min_precision: float = 0.90,
+    intent_weight: float = 0.0,
 ) -> tuple[EngineConfig, list[ThresholdRow]]:
     """Choose ``answer_threshold`` by cross-validation on the tuning part (never the held-out part).
 
@@ -148,18 +149,18 @@ def tune_thresholds(
             articles=articles,
             training=[tuning[i] for i in train] + extra,
             embedder=embedder,
-            config=EngineConfig(answer_threshold=0.0),
+            config=EngineConfig(answer_threshold=-9.0, intent_weight=intent_weight),
         )
         for i in test:
             message = tuning[i]
             reply = engine.reply(message.text)
             hits = engine.search(message.text, k=1)
             score = engine.answerability(message.text, hits[0].score) if hits else 0.0
-            # With threshold 0 every help-centre question is "answerable": the reply's intent is
+            # With threshold -9 every help-centre question is "answerable": the reply's intent is
             # FAQ for both FAQ and out-of-scope votes, so the threshold alone decides below.
             observed.append((message, reply.intent, hits[0] if hits else None, score))
     rows = []
-    for threshold in np.arange(-0.2, 1.2, 0.01):
+    for threshold in np.arange(-0.5, 1.5, 0.01):
         caught = own = unjustified = correct = 0
         for message, intent, hit, score in observed:
             handover = intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) and score < threshold
@@ -178,4 +179,4 @@ def tune_thresholds(
         best = max(meeting, key=lambda r: (r.faq_answered_correctly, r.oos_recall))
     else:
         best = max(rows, key=lambda r: min(r.oos_recall / min_recall, r.handover_precision / min_precision))
-    return EngineConfig(answer_threshold=best.threshold), rows
+    return EngineConfig(answer_threshold=best.threshold, intent_weight=intent_weight), rows

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--errors", action="store_true", help="Also list misclassified messages.")
         parser.add_argument(
+            "--intent-weight", type=float, default=0.5, help="Intent-vote weight to cross-validate with --tune."
+        )
+        parser.add_argument(
             "--tune",
             action="store_true",
             help="Instead, cross-validate the answer threshold on the tuning part and print the table.",
@@ -31,7 +34,7 @@ class Command(BaseCommand):
         if options["split"] not in SPLITS:
             raise CommandError(f"Unknown split {options['split']!r}; choose one of: {', '.join(SPLITS)}.")
         if options["tune"]:
-            return self._tune(lexical=options["lexical"])
+            return self._tune(lexical=options["lexical"], intent_weight=options["intent_weight"])
         engine = build_engine(product_names=load_product_names(), use_embeddings=not options["lexical"])
         report = evaluate(engine, load_split(options["split"]), split=options["split"])
         for line in report.lines():
@@ -42,9 +45,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {line}")
         return None
 
-    def _tune(self, *, lexical: bool) -> None:
+    def _tune(self, *, lexical: bool, intent_weight: float) -> None:
         embedder = None if lexical else load_embedder()
-        config, rows = tune_thresholds(articles=load_articles(), tuning=load_split("tuning"), embedder=embedder)
+        config, rows = tune_thresholds(
+            articles=load_articles(), tuning=load_split("tuning"), embedder=embedder, intent_weight=intent_weight
+        )
         self.stdout.write("threshold  oos-recall  precision  faq-answered (5-fold CV on the tuning part)")
         for row in rows[::5]:
             self.stdout.write(
