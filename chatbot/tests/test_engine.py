@@ -197,3 +197,26 @@ def test_eval_command_prints_the_report_without_database_rows(capsys):
     out = capsys.readouterr().out
     for label in ("intent accuracy", "intent macro-F1", "top-3 hit rate", "hand-over recall", "precision", "p95"):
         assert label in out
+
+
+def test_engine_without_published_articles_is_unsure_instead_of_failing():
+    articles = load_articles()
+    engine = ChatEngine(articles=[], training=training_examples(articles), embedder=None)
+
+    reply = engine.reply("how long do I have to return something?")
+
+    assert engine.search("returns") == ()
+    assert (reply.intent, reply.action) == (Intent.FAQ, Action.UNSURE)
+    assert reply.articles == ()
+
+
+def test_threshold_tuning_uses_only_the_messages_it_is_given():
+    from chatbot.engine.evaluation import tune_thresholds
+
+    tuning = load_split("tuning")[::3]
+
+    config, rows = tune_thresholds(articles=load_articles(), tuning=tuning, embedder=None, folds=3)
+
+    assert config.answer_threshold in [row.threshold for row in rows]
+    recalls = [row.oos_recall for row in rows]
+    assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
