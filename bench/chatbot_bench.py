@@ -1,0 +1,159 @@
+"""Chat engine latency with 1,000 articles.
+
+    python bench/chatbot_bench.py [--rounds 3] [--lexical]
+
+The 43 real help-centre articles are padded with SYNTHETIC filler articles (generated below,
+titled "[synthetic] ...") up to 1,000, for this latency measurement only; they are never seeded or
+shown to anyone. Each held-out message of chatbot/eval is then answered ``--rounds`` times and the
+per-reply wall time (intent + entities + retrieval + decision; no network, no database) is
+reported as p50/p95/max. It also times a full index build and a rebuild after one article changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from chatbot.engine import (
+    Article,
+    ChatEngine,
+    load_articles,
+    load_embedder,
+    load_product_names,
+    load_split,
+)
+from chatbot.engine.dataset import training_examples
+
+PRODUCTS = [
+    "rattan lounge set",
+    "teak bench",
+    "hose reel",
+    "pruning saw",
+    "leaf rake",
+    "rain barrel",
+    "bird bath",
+    "raised bed kit",
+    "greenhouse heater",
+    "pond pump",
+    "fire pit",
+    "log store",
+    "cold frame",
+    "garden trolley",
+    "bamboo screen",
+    "olive tree",
+    "herb planter",
+    "patio cleaner",
+    "cushion box",
+    "sun lounger",
+]
+TOPICS = [
+    ("care guide", "Clean the {p} twice a season with mild soapy water and dry it before storing it for winter."),
+    ("sizing", "The {p} comes in three sizes; measure the space and leave 10 cm around it for air and access."),
+    ("winter storage", "Store the {p} in a dry shed over winter, covered, and away from frost and direct heat."),
+    ("spare parts", "Spare parts for the {p} such as screws, caps and covers are listed under Downloads."),
+    ("safety notes", "Keep children and pets away from the {p} while it is in use and read the safety leaflet."),
+    ("installation", "Install the {p} on level ground; two people need about an hour with basic tools."),
+    ("materials", "The {p} is made from weather-resistant materials certified for outdoor use."),
+    ("troubleshooting", "If the {p} does not work as expected, check the fittings and the manual's fault table."),
+    ("eco information", "Packaging of the {p} is recyclable; old units can be returned to council recycling points."),
+    ("buying guide", "Compare {p} models by capacity, weight and warranty before choosing one for your garden."),
+]
+REGIONS = ["north", "south", "east", "west", "coastal"]
+
+
+def synthetic_articles(count: int) -> list[Article]:
+    articles = []
+    for n, (product, (topic, sentence), region) in enumerate(itertools.product(PRODUCTS, TOPICS, REGIONS)):
+        if n == count:
+            break
+        articles.append(
+            Article(
+                slug=f"synthetic-{n:04d}",
+                title=f"[synthetic] {product.capitalize()}: {topic} for {region} gardens",
+                body=(
+                    f"{sentence.format(p=product)}\n\n"
+                    f"- Gardens in the {region} often need extra attention in {('spring', 'autumn')[n % 2]}.\n"
+                    f"- Reference {n:04d}: this article is synthetic filler for the latency benchmark.\n"
+                ),
+                category="Synthetic",
+            )
+        )
+    if len(articles) < count:
+        raise SystemExit(f"can only generate {len(articles)} distinct synthetic articles")
+    return articles
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lexical", action="store_true", help="Measure the TF-IDF fallback instead.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    real = load_articles()
+    articles = real + synthetic_articles(args.articles - len(real))
+    embedder = None if args.lexical else load_embedder()
+    started = time.perf_counter()
+    engine = ChatEngine(
+        articles=articles, training=training_examples(real), product_names=load_product_names(), embedder=embedder
+    )
+    build_s = time.perf_counter() - started
+
+    changed = Article(
+        **{**real[0].__dict__, "body": real[0].body + "\n\nUpdated: orders over €75 ship free in December."}
+    )
+    started = time.perf_counter()
+    engine.rebuild_index([changed, *articles[1:]])
+    rebuild_ms = (time.perf_counter() - started) * 1000
+
+    messages = [m.text for m in load_split("heldout")]
+    for text in messages[:10]:
+        engine.reply(text)  # warm-up
+    timings = []
+    for _ in range(args.rounds):
+        for text in messages:
+            started = time.perf_counter()
+            engine.reply(text)
+            timings.append((time.perf_counter() - started) * 1000)
+    embedding = []
+    if embedder is not None:
+        for text in messages:
+            started = time.perf_counter()
+            embedder.embed([text])
+            embedding.append((time.perf_counter() - started) * 1000)
+
+    print(
+        f"engine: {engine.engine_name}; articles: {len(engine.index.articles)} ({len(real)} real + "
+        f"{len(articles) - len(real)} synthetic filler)"
+    )
+    print(f"index build (cold, includes intent model training): {build_s:.1f} s")
+    print(f"index rebuild after one article changed: {rebuild_ms:.0f} ms")
+    print(f"replies timed: {len(timings)} ({len(messages)} held-out messages x {args.rounds} rounds)")
+    print(
+        f"reply latency: p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms, "
+        f"max {max(timings):.1f} ms"
+    )
+    if embedding:
+        print(
+            f"  of which the query embedding alone: p50 {statistics.median(embedding):.1f} ms, "
+            f"p95 {percentile(embedding, 95):.1f} ms"
+        )
+    print(f"load average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()

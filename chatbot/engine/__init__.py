@@ -1,0 +1,56 @@
+"""StockDesk chat engine: pure Python, dataclasses in and out (see docs/chatbot.md).
+
+The Django layer builds one engine per process with ``build_engine`` and calls ``engine.reply``;
+after an article changes it calls ``engine.rebuild_index`` on commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .content import load_articles
+from .dataset import load_product_names, load_split, training_examples
+from .embedder import load_embedder
+from .engine import ChatEngine, ConversationContext, EngineConfig
+from .intents import LabelledMessage
+from .types import Action, Article, ArticleHit, EngineReply, Entities, Intent, ProductMatch
+
+__all__ = [
+    "Action",
+    "Article",
+    "ArticleHit",
+    "ChatEngine",
+    "ConversationContext",
+    "EngineConfig",
+    "EngineReply",
+    "Entities",
+    "Intent",
+    "LabelledMessage",
+    "ProductMatch",
+    "build_engine",
+    "load_articles",
+    "load_embedder",
+    "load_product_names",
+    "load_split",
+]
+
+
+def build_engine(
+    *,
+    articles: Sequence[Article] | None = None,
+    product_names: Sequence[str] = (),
+    use_embeddings: bool = True,
+) -> ChatEngine:
+    """An engine trained on the tuning part and the articles' example questions.
+
+    ``articles`` defaults to the help-centre content in ``chatbot/content``. With
+    ``use_embeddings=False`` (or when the model cannot be loaded) it runs on the lexical fallback.
+    """
+    articles = list(articles) if articles is not None else load_articles()
+    embedder = load_embedder() if use_embeddings else None
+    return ChatEngine(
+        articles=articles,
+        training=training_examples(articles),
+        product_names=product_names,
+        embedder=embedder,
+    )

@@ -1,0 +1,65 @@
+import pytest
+
+from chatbot.engine import Intent, load_articles, load_split
+from chatbot.engine.content import ContentError, parse_article
+
+
+def test_help_centre_has_about_forty_articles_with_unique_slugs():
+    articles = load_articles()
+
+    assert len(articles) >= 40
+    assert len({a.slug for a in articles}) == len(articles)
+    assert all(a.title and a.body and a.category for a in articles)
+
+
+def test_parse_article_reads_front_matter():
+    article = parse_article(
+        "---\nslug: gift-wrap\ntitle: Gift wrapping\ncategory: Orders\ntags: [gift]\n"
+        "example_questions:\n  - can you wrap it?\n---\nWe wrap gifts for €3.\n"
+    )
+
+    assert (article.slug, article.title, article.tags, article.example_questions) == (
+        "gift-wrap",
+        "Gift wrapping",
+        ("gift",),
+        ("can you wrap it?",),
+    )
+    assert article.body == "We wrap gifts for €3."
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no front matter", "---\nslug: x\ntitle: X\n", "---\ntitle: X\ncategory: Y\n---\nbody"],
+)
+def test_parse_article_rejects_broken_front_matter(text):
+    with pytest.raises(ContentError):
+        parse_article(text)
+
+
+def test_labelled_set_is_large_varied_and_split():
+    tuning, heldout = load_split("tuning"), load_split("heldout")
+    everything = tuning + heldout
+
+    assert len(everything) >= 400
+    assert sum(m.intent == Intent.OUT_OF_SCOPE for m in everything) >= 100
+    assert {m.intent for m in heldout} == set(Intent)
+    assert not {m.text.lower() for m in tuning} & {m.text.lower() for m in heldout}
+
+
+def test_heldout_part_measures_generalisation():
+    articles = {a.slug: a for a in load_articles()}
+    heldout = load_split("heldout")
+    tuning_articles = {m.article for m in load_split("tuning") if m.article}
+    without_examples = {a.slug for a in articles.values() if not a.example_questions}
+    asked = {m.article for m in heldout if m.article}
+
+    assert all(m.article in articles for m in heldout if m.intent == Intent.FAQ)
+    assert len(without_examples & asked) >= 10
+    assert not without_examples & tuning_articles
+    for message in heldout:
+        if message.article:
+            article = articles[message.article]
+            copied = message.text.lower() in article.body.lower() or message.text.lower() in (
+                q.lower() for q in article.example_questions
+            )
+            assert not copied, message.text

@@ -1,0 +1,59 @@
+import pytest
+
+from chatbot.engine.entities import ProductMatcher, extract_order_numbers, extract_ticket_refs
+
+PRODUCTS = ["Electric Hedge Trimmer", "Pressure Washer 130 bar", "Cordless Lawn Mower 40V", "Petrol Lawn Mower 46 cm"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("where is my order 10452", ("10452",)),
+        ("Whats the status of order #20931", ("20931",)),
+        ("has my order shipped yet? its ORD-33120", ("33120",)),
+        ("check order nr 80234 pls", ("80234",)),
+        ("is 26633 delivered?", ("26633",)),
+        ("orders 11111 and 22222 are late", ("11111", "22222")),
+        ("I bought 3 pots for 25.50 euros", ()),
+        ("what's the status of TCK-00042", ()),
+    ],
+)
+def test_order_numbers_are_found_in_the_usual_spellings(text, expected):
+    assert extract_order_numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what's the status of TCK-00042", ("TCK-00042",)),
+        ("check ticket TCK00056", ("TCK-00056",)),
+        ("any progress on tck 77", ("TCK-00077",)),
+        ("update on ticket 00088", ("TCK-00088",)),
+        ("tck-00211 status and TCK-00211 again", ("TCK-00211",)),
+        ("where is my order 10452", ()),
+    ],
+)
+def test_ticket_references_are_normalised(text, expected):
+    assert extract_ticket_refs(text) == expected
+
+
+def test_product_names_match_despite_typos():
+    matcher = ProductMatcher(PRODUCTS)
+
+    assert matcher.match("is the hedge trimer available?")[0].name == "Electric Hedge Trimmer"
+    assert matcher.match("is the presure washer back yet")[0].name == "Pressure Washer 130 bar"
+
+
+def test_a_distinctive_word_picks_one_product_and_a_shared_word_ranks_both():
+    matcher = ProductMatcher(PRODUCTS)
+
+    assert [m.name for m in matcher.match("do you have the cordless mower")][:1] == ["Cordless Lawn Mower 40V"]
+    names = {m.name for m in matcher.match("how much is a lawn mower")}
+    assert names == {"Cordless Lawn Mower 40V", "Petrol Lawn Mower 46 cm"}
+
+
+def test_unrelated_text_matches_no_product():
+    matcher = ProductMatcher(PRODUCTS)
+
+    assert matcher.match("what's the weather like tomorrow") == ()
+    assert ProductMatcher([]).match("hedge trimmer") == ()
