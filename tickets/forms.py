@@ -87,7 +87,7 @@ class StatusForm(forms.Form):
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(choices=Priority.choices)
+    priority = forms.ChoiceField(choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select", "id": "priority"}))
 
 
 class MergeForm(forms.Form):
