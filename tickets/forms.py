@@ -87,7 +87,9 @@ class StatusForm(forms.Form):
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select", "id": "priority"}))
+    priority = forms.ChoiceField(
+        choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select", "id": "priority"})
+    )
 
 
 class MergeForm(forms.Form):
