@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from accounts import services
 from accounts.models import Notification
+from tests.support import celery_worker, sent_mail_files, wait_for
 
 from .conftest import DEAD_BROKER_URL, celery_publishing_to
 
@@ -29,71 +25,15 @@ pytestmark = [
 ]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(tmp_path):
-    """A real worker process consuming the notifications queue of the test database."""
     mail_dir = tmp_path / "worker-mail"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk_project.settings.base",
-        "DATABASE_URL": _database_url(),
-        "DB_POOL": "false",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    env.pop("EMAIL_URL", None)
-    process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "helpdesk_project",
-            "worker",
-            "-Q",
-            "notifications,default",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with celery_worker(broker_url=settings.REDIS_URL, mail_dir=mail_dir):
         yield mail_dir
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def _sent_files(mail_dir: Path) -> list[Path]:
-    return sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []
+def _status(notification) -> str:
+    return Notification.objects.get(pk=notification.pk).status
 
 
 def test_worker_delivers_once(worker):
@@ -101,11 +41,11 @@ def test_worker_delivers_once(worker):
         notification = services.notify(
             channel="email", recipient="buyer@example.com", subject="Worker test", body="Hi", idempotency_key="worker:1"
         )
-        assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == Notification.Status.SENT)
+        assert wait_for(lambda: _status(notification) == Notification.Status.SENT)
         # A second enqueue of the same row (a duplicate message) sends nothing more
         assert services.notification_enqueue(notification_id=notification.pk) is True
         time.sleep(2)
-    files = _sent_files(worker)
+    files = sent_mail_files(worker)
     assert len(files) == 1
     assert "Subject: Worker test" in files[0].read_text()
 
@@ -115,10 +55,10 @@ def test_row_stays_pending_while_broker_down_then_worker_delivers(worker):
         notification = services.notify(
             channel="email", recipient="buyer@example.com", subject="Delayed", body="Hi", idempotency_key="worker:2"
         )
-    assert Notification.objects.get(pk=notification.pk).status == Notification.Status.PENDING
+    assert _status(notification) == Notification.Status.PENDING
 
     Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     with celery_publishing_to(settings.CELERY_BROKER_URL):
         assert services.notifications_redispatch() == 1
-        assert _wait_for(lambda: Notification.objects.get(pk=notification.pk).status == Notification.Status.SENT)
-    assert len(_sent_files(worker)) == 1
+        assert wait_for(lambda: _status(notification) == Notification.Status.SENT)
+    assert len(sent_mail_files(worker)) == 1
