@@ -88,6 +88,46 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that is restarting or unreachable answers a clean 503 with
+    Retry-After (JSON under /api/); any other error the static 500 page. Never a traceback.
+
+    Django calls this inside its exception handler, so ``sys.exc_info()`` is the error, from
+    a view or from any middleware. Connections are closed so the next request reconnects.
+    """
+    import sys
+
+    from django.db import InterfaceError, OperationalError, close_old_connections
+    from django.http import JsonResponse
+    from django.template.loader import render_to_string
+
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError) and _is_connection_error(exc):
+        close_old_connections()
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": "The service is briefly unavailable; try again shortly."}, status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    """Connection trouble (no server, lost connection, shutdown, pool exhausted), not a bad query."""
+    from django.db import InterfaceError
+
+    if isinstance(exc, InterfaceError):
+        return True
+    text = str(exc).lower()
+    markers = ("connect", "server closed", "terminating", "shutting down", "the database system is", "timeout", "pool")
+    return any(marker in text for marker in markers)
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness and readiness for load balancers: 200 when all parts answer, else 503 naming them."""
     from django.http import JsonResponse

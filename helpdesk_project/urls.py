@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts.views import healthz
 from inventory.views import home
 
+handler500 = "accounts.views.server_error"
+
 admin.site.site_header = "StockDesk back office"
 admin.site.site_title = "StockDesk"
 admin.site.index_title = "Back office"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,3 +129,53 @@ def celery_worker(*, broker_url: str, mail_dir: Path, queues: str = "notificatio
 
 def sent_mail_files(mail_dir: Path) -> list[Path]:
     return sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster (initdb) on a free loopback port, run as the postgres user."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL server binaries are not installed")
+        self.bin = bins[-1].parent
+        # Its own folder under /tmp: the postgres user cannot enter pytest's root-only tmp_path.
+        self.root = Path(tempfile.mkdtemp(prefix="stockdesk-pg-"))
+        self.root.chmod(0o755)
+        self.dir = self.root / "pgdata"
+        self.port = free_port()
+
+    @staticmethod
+    def available() -> bool:
+        return bool(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")))
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *argv], check=True, capture_output=True, timeout=120)  # noqa: S603
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/stockdesk"
+
+    def init(self) -> PostgresCluster:
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self._run(str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "stockdesk")
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            str(self.bin / "pg_ctl"), "-D", str(self.dir), "-o", options, "-l", str(self.dir / "log"), "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir), "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
