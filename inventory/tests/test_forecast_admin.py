@@ -57,8 +57,10 @@ def test_forecast_page_passes_history_and_forecast_as_json_not_inline_text(clien
     assert '<script>alert("x")' not in html
     assert 'id="forecast-chart-data"' in html
     data = response.context["forecast_chart"]
-    assert data["history"][-10:] == [5.0] * 10 and len(data["history"]) == 10
-    assert data["mean"] == fc.forecast["mean"] and len(data["forecast_days"]) == 28
+    assert data["history"][-10:] == [5.0] * 10
+    assert len(data["history"]) == 10
+    assert data["mean"] == fc.forecast["mean"]
+    assert len(data["forecast_days"]) == 28
     assert data["forecast_days"][0] == (AS_OF + timedelta(days=1)).isoformat()
     json.dumps(data)  # what json_script serialises
 

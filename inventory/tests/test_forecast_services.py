@@ -92,7 +92,9 @@ def test_no_sales_single_sale_and_new_products_get_a_sensible_forecast_never_neg
     assert rows[launched_last_week.pk].forecast["mean"][0] == pytest.approx(2.0)  # 14 units in 7 days
     for fc in rows.values():
         assert min(fc.forecast["mean"] + fc.forecast["lo"]) >= 0
-        assert fc.reorder_point >= 0 and fc.suggested_quantity >= 0 and fc.sigma_daily >= 0
+        assert fc.reorder_point >= 0
+        assert fc.suggested_quantity >= 0
+        assert fc.sigma_daily >= 0
 
 
 def test_one_failing_product_is_reported_and_the_others_are_stored(store, monkeypatch):
