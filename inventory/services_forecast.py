@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class ForecastRunSummary:
     errors_rmsse: list[float] = field(default_factory=list)
     at_risk: int = 0
     suggestions: int = 0
+    seconds: Counter = field(default_factory=Counter)  # wall time per phase: read, fit, plan, store
 
     @property
     def median_rmsse(self) -> float | None:
@@ -166,6 +168,7 @@ def demand_forecast_run(
 
 
 def _forecast_batch(product_ids: list[int], *, cfg: ForecastConfig, as_of: date, n_jobs: int, summary) -> None:
+    t0 = time.perf_counter()
     products = {
         p.pk: p
         for p in Product.objects.filter(pk__in=product_ids).select_related("supplier", "store").only(
@@ -175,8 +178,10 @@ def _forecast_batch(product_ids: list[int], *, cfg: ForecastConfig, as_of: date,
     }  # fmt: skip
     settings_of = _settings_by_store({p.store_id for p in products.values()})
     histories = demand_histories([ProductHistoryKey(pk, p.launch_date) for pk, p in products.items()], end=as_of)
-    panel = forecast_panel(histories, config=cfg, n_jobs=n_jobs)
     incoming = _incoming_by_product(list(products))
+    t1 = time.perf_counter()
+    panel = forecast_panel(histories, config=cfg, n_jobs=n_jobs)
+    t2 = time.perf_counter()
     now = timezone.now()
     rows: list[DemandForecast] = []
     for pk, product in products.items():
@@ -212,10 +217,12 @@ def _forecast_batch(product_ids: list[int], *, cfg: ForecastConfig, as_of: date,
             summary.errors_rmsse.append(result.error_rmsse)
         summary.at_risk += int(plan.at_risk)
         summary.suggestions += int(plan.suggested_quantity > 0)
+    t3 = time.perf_counter()
     with transaction.atomic():
         DemandForecast.objects.bulk_create(
             rows, batch_size=500, update_conflicts=True, unique_fields=["product"], update_fields=STORED_FIELDS
         )
+    summary.seconds.update({"read": t1 - t0, "fit": t2 - t1, "plan": t3 - t2, "store": time.perf_counter() - t3})
     summary.products += len(products)
     summary.stored += len(rows)
 

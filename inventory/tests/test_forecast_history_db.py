@@ -65,3 +65,30 @@ def test_history_build_is_one_query_whatever_the_number_of_products(store, djang
 
     assert sorted(panel) == sorted(p.pk for p in products)
     assert all(panel[p.pk].sum() == (i % 3 + 1) * 10 for i, p in enumerate(products))
+
+
+def test_local_day_matches_django_truncdate_across_daylight_saving_changes(store):
+    from datetime import UTC, datetime
+
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    from inventory.forecasting.ledger import LocalDate
+
+    product = ProductFactory(store=store)
+    # Every 37 minutes around the two 2026 changes in Europe/Amsterdam, plus hours near midnight.
+    times = [datetime(2026, 3, 28, 20, tzinfo=UTC) + timedelta(minutes=37 * i) for i in range(200)]
+    times += [datetime(2026, 10, 24, 20, tzinfo=UTC) + timedelta(minutes=37 * i) for i in range(200)]
+    StockMovement.objects.bulk_create(
+        StockMovement(product=product, kind="return", quantity=1, created_at=t) for t in times
+    )
+    tz = timezone.get_default_timezone()
+    lo, hi = datetime(2025, 1, 1, tzinfo=tz), datetime(2027, 1, 1, tzinfo=tz)
+
+    rows = StockMovement.objects.annotate(
+        ours=LocalDate("created_at", tz=tz, lo=lo, hi=hi), django=TruncDate("created_at", tzinfo=tz)
+    ).values_list("created_at", "ours", "django")
+
+    assert len(rows) == 400
+    assert [(t, ours) for t, ours, _ in rows] == [(t, django) for t, _, django in rows]
+    assert {timezone.localtime(t, tz).date() for t, _, _ in rows} == {ours for _, ours, _ in rows}

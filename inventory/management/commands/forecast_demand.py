@@ -75,7 +75,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Models chosen: {models}")
         self.stdout.write(f"Median backtest RMSSE: {median:.3f}" if median is not None else "Median backtest RMSSE: -")
         self.stdout.write(f"At risk: {summary.at_risk}; with an order suggestion: {summary.suggestions}")
-        self.stdout.write(f"Time taken: {elapsed:.1f} s")
+        phases = ", ".join(f"{name} {summary.seconds[name]:.1f}" for name in ("read", "fit", "plan", "store"))
+        self.stdout.write(f"Time taken: {elapsed:.1f} s ({phases})")
         for label, message in sorted(summary.failures.items()):
             self.stderr.write(f"FAILED {label}: {message}")
         if summary.failures:
