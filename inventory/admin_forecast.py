@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from accounts.admin_mixins import ReadOnlyAdminMixin, StoreScopedAdminMixin
+from accounts.selectors import user_sees_all_stores
 
 from . import services_forecast
 from .forecasting.ledger import ProductHistoryKey, demand_histories
@@ -46,10 +47,10 @@ class DemandForecastAdmin(ReadOnlyAdminMixin, StoreScopedAdminMixin, admin.Model
     store_path = "product__store"
     change_form_template = "admin/inventory/demandforecast/change_form.html"
     list_display = [
-        "product", "store", "model", "status", "error_rmsse", "on_hand", "on_order", "reorder_point",
+        "product", "store", "model", "status", "rmsse", "on_hand", "on_order", "reorder_point",
         "suggested_quantity", "stockout_date", "at_risk", "computed_at",
     ]  # fmt: skip
-    list_filter = [AtRiskFilter, "status", "model", "product__store"]
+    list_filter = [AtRiskFilter, "status", "model"]
     search_fields = ["product__sku", "product__name"]
     list_select_related = ["product__store"]
     actions = ["draft_purchase_orders"]
@@ -66,6 +67,16 @@ class DemandForecastAdmin(ReadOnlyAdminMixin, StoreScopedAdminMixin, admin.Model
             },
         ),
     ]  # fmt: skip
+
+    def get_list_filter(self, request):
+        # The store filter lists every store's name: only for those who see every store.
+        if user_sees_all_stores(request.user):
+            return [*self.list_filter, "product__store"]
+        return self.list_filter
+
+    @admin.display(description="RMSSE", ordering="error_rmsse")
+    def rmsse(self, obj):
+        return "-" if obj.error_rmsse is None else f"{obj.error_rmsse:.3f}"
 
     @admin.display(description="store", ordering="product__store__name")
     def store(self, obj):

@@ -607,4 +607,4 @@ class DemandForecast(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Forecast of {self.product_id} as of {self.as_of}"
+        return f"Forecast of {self.product} as of {self.as_of}"

@@ -44,6 +44,7 @@ def test_retailer_lists_only_their_stores_forecasts_and_gets_404_for_another_sto
     assert list(listing.context["cl"].result_list) == [ours]
     assert ours.at_risk is True
     assert detail.status_code == 404
+    assert other_store.name not in listing.content.decode()  # not even in a filter
 
 
 def test_forecast_page_passes_history_and_forecast_as_json_not_inline_text(client, retailer, store):
@@ -96,3 +97,17 @@ def test_forecasts_are_read_only_in_admin(client, retailer, store):
     assert response.status_code == 403
     fc.refresh_from_db()
     assert fc.reorder_point > 0
+
+
+@pytest.mark.parametrize("n_products", [2, 6])
+def test_forecast_list_query_count_does_not_grow_with_rows(
+    client, retailer, store, django_assert_max_num_queries, n_products
+):
+    for i in range(n_products):
+        _forecast(store, name=f"Kettle {i}")
+    client.force_login(retailer)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(CHANGELIST)
+
+    assert len(response.context["cl"].result_list) == n_products
