@@ -8,10 +8,15 @@ and new products with short history). The final 28 days are held out; every meth
 per-product choice, forecasts them from the rest. Errors are MASE and RMSSE scaled by the
 in-sample one-step naive error of each product's training history (engine.metrics).
 
-Timing covers the engine path (fit + backtest + choice + intervals). The database read and store
-(issue 6 items 1 and 5) are not in this branch: ``--with-db`` is the hook for them and exits with
-a message until the ledger query (feeding ``inventory.forecasting.daily_demand_panel``) and the
-DemandForecast store service exist.
+Timing covers the engine path (fit + backtest + choice + intervals). ``--with-db`` times the whole
+path instead: it creates a throwaway database (a temporary SQLite file, or the PostgreSQL database
+in DATABASE_URL, which must be empty), migrates it, bulk-inserts the same panel as ledger rows
+(a sale row per product and day with demand, some returns, an opening receipt so the ledger sums
+to on_hand, open purchase orders), then runs ``manage.py forecast_demand`` - the command's own
+code path: grouped ledger read -> zero-fill -> fit -> replenishment plan -> bulk upsert.
+
+    python bench/forecast_bench.py --products 10000 --with-db
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/forecast_bench python bench/forecast_bench.py --products 10000 --with-db
 """
 
 from __future__ import annotations
@@ -116,14 +121,7 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.with_db:
-        print(
-            "--with-db needs the inventory models and services (issue 6 items 1 and 5), which are not on this "
-            "branch yet; at integration this path runs the grouped ledger query, zero-fills it with "
-            "inventory.forecasting.daily_demand_panel, runs forecast_panel and stores with the DemandForecast "
-            "service, timing each step.",
-            file=sys.stderr,
-        )
-        return 2
+        return run_with_db(args)
 
     t_import = time.perf_counter()
     import statsforecast.models  # noqa: F401 - cold import counted here, not in the first method's time
@@ -196,6 +194,157 @@ def compare_library_ets(train, test, kind_of, base, n: int) -> None:
             f"  {backend:<13} MASE {m.mean():.4f}  RMSSE {r.mean():.4f}  PI cover {cov:.1%}  "
             f"{el[0] / len(keys) * 1000:.0f} ms/product"
         )
+
+
+def run_with_db(args) -> int:
+    """Seed a throwaway database with ``args.products`` x ``args.days`` of ledger, then time the command."""
+    import shutil
+    import tempfile
+
+    tmp = None
+    if not os.environ.get("DATABASE_URL"):
+        tmp = tempfile.mkdtemp(prefix="forecast-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_project.settings.base")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from inventory.models import Product
+
+    try:
+        t0 = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        if Product.objects.exists():
+            print("DATABASE_URL points to a database with products; use an empty, throwaway one.", file=sys.stderr)
+            return 2
+        migrate_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        n_rows = seed_ledger(args.products, args.days, args.seed)
+        seed_s = time.perf_counter() - t0
+        print(
+            f"database: {connection.vendor} ({tmp or 'DATABASE_URL'}); migrate {migrate_s:.1f} s; "
+            f"seeded {args.products} products, {n_rows:,} ledger rows over {args.days} days in {seed_s:.1f} s"
+        )
+        print("timed: python manage.py forecast_demand (read -> fit -> plan -> store)")
+        t0, c0 = time.perf_counter(), _cpu_seconds()
+        call_command("forecast_demand", jobs=args.jobs, stdout=_Lines(), stderr=sys.stderr)
+        wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
+        from inventory.models import DemandForecast
+
+        stored = DemandForecast.objects.count()
+        print(f"end to end: {wall:.1f} s wall, {cpu:.1f} CPU s; forecasts stored: {stored}")
+        return 0 if stored == args.products else 1
+    finally:
+        connection.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _Lines:
+    """stdout for the command that drops the progress lines (one per batch) but keeps the summary."""
+
+    def write(self, text: str) -> None:
+        if "products" not in text or "Products forecast" in text:
+            sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def seed_ledger(n_products: int, days: int, seed: int) -> int:
+    """The benchmark panel as a store's catalogue and ledger, bulk-inserted; returns ledger rows."""
+    from datetime import datetime, timedelta
+    from datetime import time as dtime
+    from decimal import Decimal
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import Store
+    from inventory.forecasting.ledger import last_complete_day
+    from inventory.models import Category, Product, PurchaseOrder, PurchaseOrderLine, Supplier
+
+    series, _ = make_panel(n_products, days, seed)
+    rng = np.random.default_rng(seed + 1)
+    end = last_complete_day()
+    first = end - timedelta(days=days - 1)
+    tz = timezone.get_default_timezone()
+
+    def stamp(day, hour):
+        return connection.ops.adapt_datetimefield_value(datetime.combine(day, dtime(hour, 0), tzinfo=tz))
+
+    noon = [stamp(first + timedelta(days=i), 12) for i in range(days)]
+    late = [stamp(first + timedelta(days=i), 16) for i in range(days)]
+    opening = stamp(first, 7)
+
+    store = Store.objects.create(name="Bench store", slug="bench-store")
+    category = Category.objects.create(name="Bench", slug="bench")
+    suppliers = Supplier.objects.bulk_create(
+        Supplier(
+            store=store,
+            name=f"Supplier {i:02d}",
+            min_order_qty=int(rng.integers(0, 30)),
+            pack_size=int(rng.choice([1, 6, 12])),
+        )
+        for i in range(20)
+    )
+    on_hand = {}
+    products = []
+    for pid, y in series.items():
+        cover = int(rng.integers(0, 21))  # 0 to 3 weeks of stock left
+        on_hand[pid] = round(float(y[-28:].mean()) * cover) if y.size else 0
+        products.append(
+            Product(
+                store=store, sku=f"B-{pid:06d}", name=f"Bench product {pid}", slug=f"bench-{pid}",
+                category=category, supplier=suppliers[pid % len(suppliers)], price=Decimal("9.99"),
+                cost=Decimal("5.00"), lead_time_days=int(rng.integers(3, 21)),
+                launch_date=end - timedelta(days=y.size - 1), on_hand=on_hand[pid],
+            )
+        )  # fmt: skip
+    with transaction.atomic():
+        created = Product.objects.bulk_create(products, batch_size=1000)
+    db_id = {pid: p.pk for pid, p in zip(series, created, strict=True)}
+
+    columns = "product_id, kind, quantity, unit_cost, reference, reason, created_at"
+    n_rows = 0
+    keys = list(series)
+    for i in range(0, len(keys), 500):
+        rows = []
+        for pid in keys[i : i + 500]:
+            y = series[pid].astype(int)
+            offset = days - y.size
+            sold = np.flatnonzero(y)
+            pk = db_id[pid]
+            returns = sold[::50]  # a unit back on every 50th day with sales
+            total = int(y.sum()) - returns.size
+            rows.append((pk, "receipt", total + on_hand[pid], "5.00", "bench:opening", "", opening))
+            rows.extend((pk, "sale", -int(y[d]), "5.00", "", "", noon[d + offset]) for d in sold)
+            rows.extend((pk, "return", 1, "5.00", "", "", late[d + offset]) for d in returns)
+        n_rows += len(rows)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY inventory_stockmovement ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                # ``columns`` is a constant of this file, not input.
+                sql = f"INSERT INTO inventory_stockmovement ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
+                cursor.executemany(sql, rows)
+    # Open purchase orders (ordered, arriving in 3 days) for every 10th product.
+    with transaction.atomic():
+        for supplier in suppliers:
+            po = PurchaseOrder.objects.create(
+                store=store, supplier=supplier, status="ordered", expected_date=end + timedelta(days=3)
+            )
+            PurchaseOrderLine.objects.bulk_create(
+                PurchaseOrderLine(purchase_order=po, product=p, quantity_ordered=12, unit_cost=p.cost)
+                for p in created[::10]
+                if p.supplier_id == supplier.pk
+            )
+    return n_rows
 
 
 if __name__ == "__main__":

@@ -481,3 +481,7 @@ class ReviewAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def unhide(self, request, queryset):
         count = services.review_set_hidden(review_ids=list(queryset.values_list("pk", flat=True)), hidden=False)
         self.message_user(request, f"{count} review(s) shown.", messages.SUCCESS)
+
+
+# Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.
+from . import admin_forecast  # noqa: E402, F401

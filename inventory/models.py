@@ -41,11 +41,19 @@ class Supplier(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     notes = models.TextField(blank=True)
+    # Used by the replenishment suggestions (forecasting): per product line on a purchase order.
+    min_order_qty = models.PositiveIntegerField(
+        "minimum order quantity", default=0, help_text="Fewest units of one product per order; 0 = no minimum."
+    )
+    pack_size = models.PositiveIntegerField(
+        default=1, help_text="Units per pack; suggested quantities are rounded up to whole packs."
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["store", "name"], name="inventory_supplier_store_name_unique"),
+            models.CheckConstraint(condition=Q(pack_size__gte=1), name="inventory_supplier_pack_size_gte_1"),
         ]
 
     def __str__(self) -> str:
@@ -494,3 +502,109 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}/5 for {self.product_id}"
+
+
+# --- Demand forecasting and replenishment (issue 6) -----------------------------------
+
+
+class ReplenishmentSettings(models.Model):
+    """Per-store knobs of the replenishment maths; a store without a row uses the defaults.
+
+    Kept in inventory (not on ``accounts.Store``) because only forecasting reads them.
+    """
+
+    DEFAULT_SERVICE_LEVEL = Decimal("0.950")
+    DEFAULT_REVIEW_DAYS = 7
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="replenishment_settings")
+    service_level = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=DEFAULT_SERVICE_LEVEL,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.999"))],
+        help_text="Chance of not running out during a lead time, 0.5 to 0.999 (0.95 = 95%).",
+    )
+    review_days = models.PositiveIntegerField(
+        default=DEFAULT_REVIEW_DAYS,
+        validators=[MaxValueValidator(90)],
+        help_text="Days between two orders; suggestions cover the lead time plus this period.",
+    )
+
+    class Meta:
+        verbose_name = "replenishment settings"
+        verbose_name_plural = "replenishment settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_level__gte=Decimal("0.5"), service_level__lt=1),
+                name="inventory_replsettings_service_level_range",
+            ),
+            models.CheckConstraint(condition=Q(review_days__lte=90), name="inventory_replsettings_review_lte_90"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Replenishment settings of {self.store}"
+
+
+class DemandForecast(models.Model):
+    """The latest forecast of one product and the replenishment plan derived from it.
+
+    Written only by ``inventory.services_forecast`` (one row per product, replaced on every run).
+    ``forecast`` holds the daily ``mean``/``lo``/``hi`` lists, day 1 = the day after ``as_of``.
+    """
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        SHORT_HISTORY = "short_history", "Short history"
+        NO_SALES = "no_sales", "No sales"
+        NO_HISTORY = "no_history", "Not enough history"
+        FAILED = "failed", "Failed"
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="demand_forecast")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    message = models.CharField(max_length=255, blank=True)
+    model = models.CharField(max_length=32, blank=True)
+    demand_class = models.CharField(max_length=16, blank=True)
+    as_of = models.DateField(help_text="Last day of sales history the forecast is based on.")
+    n_days = models.PositiveIntegerField(default=0)
+    horizon_days = models.PositiveIntegerField(default=0)
+    level = models.FloatField(default=95.0)
+    forecast = models.JSONField(default=dict, blank=True)
+    backtest = models.JSONField(default=dict, blank=True)
+    sigma_daily = models.FloatField(default=0.0)
+    error_rmsse = models.FloatField("RMSSE", null=True, blank=True)
+    error_mase = models.FloatField("MASE", null=True, blank=True)
+    # The plan, at the time of the run (the draft-PO action recomputes it from current stock).
+    service_level = models.DecimalField(
+        max_digits=4, decimal_places=3, default=ReplenishmentSettings.DEFAULT_SERVICE_LEVEL
+    )
+    lead_time_days = models.PositiveIntegerField(default=0)
+    on_hand = models.PositiveIntegerField(default=0)
+    on_order = models.PositiveIntegerField(default=0)
+    lead_time_demand = models.FloatField(default=0.0)
+    safety_stock = models.FloatField(default=0.0)
+    reorder_point = models.PositiveIntegerField(default=0)
+    suggested_quantity = models.PositiveIntegerField(default=0)
+    stockout_date = models.DateField(null=True, blank=True)
+    at_risk = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at_risk", "stockout_date", "product_id"]
+        indexes = [models.Index(fields=["at_risk", "stockout_date"], name="inv_forecast_risk")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["ok", "short_history", "no_sales", "no_history", "failed"]),
+                name="inventory_forecast_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(sigma_daily__gte=0), name="inventory_forecast_sigma_gte_0"),
+            models.CheckConstraint(
+                condition=Q(lead_time_demand__gte=0, safety_stock__gte=0), name="inventory_forecast_plan_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(at_risk=False) | Q(stockout_date__isnull=False),
+                name="inventory_forecast_at_risk_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Forecast of {self.product} as of {self.as_of}"

@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.announce_launches",
         "schedule": crontab(hour=6, minute=0),
     },
+    # After midnight so "yesterday" is complete, before the 07:00 low-stock digest.
+    "inventory-forecast-demand-nightly": {
+        "task": "inventory.forecast_demand_nightly",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------
