@@ -41,10 +41,25 @@ class StoreScopedAdminMixin:
                 )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_list_filter(self, request):
+        # A plain "store" filter lists every store's name; for a retailer it lists only the
+        # stores that appear in their own (scoped) rows.
+        filters = super().get_list_filter(request)
+        if user_sees_all_stores(request.user):
+            return filters
+        return [
+            (name, admin.RelatedOnlyFieldListFilter) if isinstance(name, str) and _is_store_path(name) else name
+            for name in filters
+        ]
+
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django's admin redirects to the index with "doesn't exist" for unknown ids; we
         # answer 404 instead, the same for another store's row as for a missing one.
         raise Http404
+
+
+def _is_store_path(name: str) -> bool:
+    return name == "store" or name.endswith("__store")
 
 
 class ReadOnlyAdminMixin:

@@ -413,3 +413,20 @@ def test_mark_whole_orders_shipped_and_delivered(back_office, store, other_store
 
     assert shipped == "shipped"
     assert order.lines.get().status == "delivered"
+
+
+def test_store_list_filters_never_name_another_store(client, retailer, store, other_store):
+    from django.urls import reverse
+
+    from inventory.tests.factories import ProductFactory, PurchaseOrderFactory
+
+    other_store.name = "Rival Goods Ltd"
+    other_store.save()
+    ProductFactory(store=store)
+    ProductFactory(store=other_store)
+    PurchaseOrderFactory(store=other_store)
+    client.force_login(retailer)
+    for name in ("product", "purchaseorder", "stockmovement", "order", "stockalert"):
+        page = client.get(reverse(f"admin:inventory_{name}_changelist")).content.decode()
+        assert "Rival Goods Ltd" not in page, name
+    assert "Rival Goods Ltd" not in client.get(reverse("admin:accounts_notification_changelist")).content.decode()
