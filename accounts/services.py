@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from datetime import timedelta
@@ -253,7 +254,14 @@ def _send(notification: Notification) -> None:
         to=[notification.recipient],
         # Replies reach the support mailbox (read by fetch_mail), never the no-reply sender.
         reply_to=[settings.SUPPORT_EMAIL],
-        headers={"Auto-Submitted": "auto-generated", "X-StockDesk-Notification": str(notification.pk)},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "X-StockDesk-Notification": str(notification.pk),
+            # Stable per notification: if a worker dies after the server accepted the message
+            # but before the row says "sent", the retry is the same message, which mail
+            # systems recognise as a duplicate, not a second email.
+            "Message-ID": notification_message_id(notification),
+        },
     )
     message.attach_alternative(html, "text/html")
     try:
@@ -266,6 +274,12 @@ def _send(notification: Notification) -> None:
         raise PermanentDeliveryError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}") from exc
     except (TimeoutError, smtplib.SMTPException, ConnectionError, OSError) as exc:
         raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def notification_message_id(notification: Notification) -> str:
+    digest = hashlib.sha256(notification.idempotency_key.encode()).hexdigest()[:16]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "stockdesk.local"
+    return f"<{digest}.{notification.pk}@{domain}>"
 
 
 def notifications_redispatch(*, older_than_seconds: int | None = None, limit: int = 500) -> int:

@@ -78,7 +78,7 @@ test_database_url.__test__ = False  # not a test, despite the name
 
 
 @contextmanager
-def celery_worker(*, broker_url: str, mail_dir: Path, queues: str = "notifications,default"):
+def celery_worker(*, broker_url: str, mail_dir: Path, queues: str = "notifications,default", extra_env=None):
     """A real worker process on ``broker_url`` using the test database; yields the Popen."""
     env = {
         **os.environ,
@@ -88,6 +88,7 @@ def celery_worker(*, broker_url: str, mail_dir: Path, queues: str = "notificatio
         "REDIS_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_FILE_PATH": str(mail_dir),
+        **(extra_env or {}),
     }
     env.pop("EMAIL_URL", None)
     process = subprocess.Popen(  # noqa: S603 - fixed argv

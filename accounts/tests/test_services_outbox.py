@@ -254,3 +254,14 @@ def test_purge_keeps_failed_and_recent_rows(django_capture_on_commit_callbacks):
     Notification.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=91))
     assert services.notifications_purge_sent() == 1
     assert set(Notification.objects.values_list("idempotency_key", flat=True)) == {"recent", "failed"}
+
+
+def test_message_id_is_stable_per_notification(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = _notify("stable:1")
+    services.notification_deliver(notification_id=notification.pk)
+    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING, sent_at=None)
+    services.notification_deliver(notification_id=notification.pk)
+    first, second = (m.extra_headers["Message-ID"] for m in mail.outbox)
+    assert first == second == services.notification_message_id(notification)
+    assert first.endswith("@stockdesk.local>")
