@@ -8,6 +8,9 @@ from django.test import RequestFactory
 
 from accounts.views import server_error
 
+# The handler closes broken connections, which touches the connection handler.
+pytestmark = pytest.mark.django_db
+
 
 def _handled(path: str, exc: Exception):
     request = RequestFactory().get(path)

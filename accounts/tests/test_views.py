@@ -161,3 +161,10 @@ def test_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "find that page" in response.content.decode()
+
+
+def test_pages_carry_a_strict_script_policy(client):
+    policy = client.get(reverse("home"))["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "frame-ancestors 'none'" in policy
