@@ -15,3 +15,34 @@ def exception_handler(exc, context):
     elif response is not None and isinstance(response.data, list):
         response.data = {"detail": " ".join(str(item) for item in response.data)}
     return response
+
+
+# --- OpenAPI: document the error answers every endpoint can give -----------------------
+
+from drf_spectacular.openapi import AutoSchema  # noqa: E402
+from rest_framework import serializers  # noqa: E402
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False, help_text="Per-field messages, on validation errors.")
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input; `detail` says why and `errors` lists the fields.",
+    "401": "Not authenticated.",
+    "403": "Not allowed for this account.",
+    "404": "Not found, or not yours.",
+    "429": "Too many requests; retry later.",
+}
+
+
+class StockDeskAutoSchema(AutoSchema):
+    """drf-spectacular's schema plus the error answers, so clients (and fuzzers) know them."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        for code, description in ERROR_RESPONSES.items():
+            responses.setdefault(code, {"description": description, "content": {"application/json": {"schema": error}}})
+        return responses

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.views import healthz
 from inventory.views import home
 
+handler404 = "accounts.views.page_not_found"
 handler500 = "accounts.views.server_error"
 
 admin.site.site_header = "StockDesk back office"

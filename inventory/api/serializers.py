@@ -33,6 +33,8 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     current_price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
     in_stock = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    # Plain text, not format=uri: a product without a picture has an empty value.
+    image_url = serializers.CharField(read_only=True, allow_blank=True)
 
     class Meta:
         model = Product

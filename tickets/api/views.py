@@ -8,6 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import selectors, services
@@ -38,6 +39,8 @@ def _raise_service_error(exc: services.TicketError):
 
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = TicketOutputSerializer
+    # JSON, or multipart when a message carries files.
+    parser_classes = [JSONParser, MultiPartParser]
     filterset_class = TicketFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     # Only these; anything else (e.g. requester__password) is ignored by OrderingFilter.
