@@ -173,3 +173,27 @@ def browser_login(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Replay the data migrations once a committed-for-real test has been torn down.
+
+    ``_data_migrations_present`` repairs the database before a transactional test, but the
+    flush at the end of the last one would otherwise leave the role groups missing for the
+    plain tests that follow and for the next ``--reuse-db`` run. Only when the database
+    fixture really ran: before the test database exists the connection still points at the
+    development database.
+    """
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    transactional = transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+    set_up = bool(getattr(item, "funcargs", None))  # empty when the test was skipped before its fixtures
+    committed = transactional and set_up
+    result = yield
+    if committed:
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _replay_data_migrations()
+    return result

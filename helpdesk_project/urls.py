@@ -13,6 +13,7 @@ admin.site.index_title = "Back office"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("inventory.api.urls")),
     path("", include("tickets.api.urls")),
 ]
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("shop/", include("inventory.urls")),
     path("", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

@@ -1,5 +1,310 @@
-from django.shortcuts import render
+"""Storefront pages. Each view parses input, checks who asks, calls one service, renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .cart import Cart, CartError
+from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
+from .models import Category, CategoryFollow
+
+PAGE_SIZE = 24
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
 
 
 def home(request):
-    return render(request, "storefront/home.html")
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "new_arrivals": selectors.new_arrivals(),
+            "deals": selectors.deals(),
+            "categories": Category.objects.all(),
+        },
+    )
+
+
+def catalogue(request):
+    categories = list(Category.objects.all())
+    category = None
+    slug = request.GET.get("category", "")
+    if slug:
+        category = next((c for c in categories if c.slug == slug), None)
+        if category is None:
+            messages.error(request, "Unknown category; showing all products.")
+    sort = request.GET.get("sort", "name")
+    if sort not in selectors.SORTS:
+        sort = "name"
+    query = request.GET.get("q", "")[:100]
+    products = selectors.product_list_for_storefront(category=category, query=query, sort=sort)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    following = False
+    if category is not None and request.user.is_authenticated:
+        following = CategoryFollow.objects.filter(user=request.user, category=category).exists()
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "storefront/catalogue.html",
+        {
+            "page": page,
+            "categories": categories,
+            "category": category,
+            "sort": sort,
+            "sorts": [
+                ("name", "Name"),
+                ("price", "Price: low to high"),
+                ("-price", "Price: high to low"),
+                ("newest", "Newest"),
+            ],
+            "query": query,
+            "following": following,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def product_detail(request, pk: int, slug: str):
+    product = selectors.product_for_storefront(pk=pk)
+    if product.slug != slug:
+        return redirect(product, permanent=True)
+    status_label, status_level = selectors.stock_status(product)
+    can_review = False
+    if request.user.is_authenticated:
+        can_review = (
+            services.customer_received_product(customer=request.user, product=product)
+            and not product.reviews.filter(customer=request.user).exists()
+        )
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            "product": product,
+            "status_label": status_label,
+            "status_level": status_level,
+            "estimate": selectors.delivery_estimate(product=product),
+            "reviews": selectors.review_list_for_product(product=product),
+            "cart_form": AddToCartForm(initial={"product": product.pk, "quantity": 1}),
+            "notify_form": NotifyMeForm(initial={"email": getattr(request.user, "email", "")}),
+            "review_form": ReviewForm() if can_review else None,
+        },
+    )
+
+
+# --- Cart and checkout --------------------------------------------------------------
+
+
+def cart_view(request):
+    cart = Cart(request.session)
+    lines = cart.lines()
+    return render(request, "storefront/cart.html", {"lines": lines, "total": Cart.total(lines)})
+
+
+@require_POST
+def cart_add(request):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a quantity between 1 and 99.")
+        return redirect("storefront:cart")
+    product = selectors.product_list_for_storefront().filter(pk=form.cleaned_data["product"]).first()
+    if product is None:
+        messages.error(request, "That product is not available.")
+        return redirect("storefront:catalogue")
+    try:
+        Cart(request.session).add(product=product, quantity=form.cleaned_data["quantity"])
+    except CartError as exc:
+        messages.error(request, str(exc))
+        return redirect(product)
+    messages.success(request, f"Added {form.cleaned_data['quantity']} x {product.name} to your cart.")
+    return redirect("storefront:cart")
+
+
+@require_POST
+def cart_update(request):
+    form = CartUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a quantity between 0 and 99.")
+        return redirect("storefront:cart")
+    try:
+        Cart(request.session).set(product_id=form.cleaned_data["product"], quantity=form.cleaned_data["quantity"])
+    except CartError as exc:
+        messages.error(request, str(exc))
+    return redirect("storefront:cart")
+
+
+@login_required
+def checkout(request):
+    cart = Cart(request.session)
+    lines = cart.lines()
+    if not lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("storefront:cart")
+    form = CheckoutForm(
+        request.POST or None, initial={"delivery_name": request.user.name, "delivery_phone": request.user.phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.order_place(
+                customer=request.user,
+                items=cart.order_items(lines),
+                delivery=services.DeliveryDetails(
+                    name=data["delivery_name"],
+                    address=data["delivery_address"],
+                    postcode=data["delivery_postcode"],
+                    city=data["delivery_city"],
+                    phone=data["delivery_phone"],
+                ),
+                payment_method=data["payment_method"],
+            )
+        except services.OrderError as exc:
+            if any(line.price_changed for line in lines):
+                cart.refresh_prices(lines)
+            form.add_error(None, _error_text(exc))
+        else:
+            cart.clear()
+            messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
+            return redirect("storefront:order_detail", pk=order.pk)
+    return render(request, "storefront/checkout.html", {"form": form, "lines": lines, "total": Cart.total(lines)})
+
+
+# --- Orders and returns -------------------------------------------------------------
+
+
+@login_required
+def order_list(request):
+    page = Paginator(selectors.order_list_for_customer(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "storefront/order_list.html", {"page": page})
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = selectors.order_for_customer(user=request.user, pk=pk)
+    lines = list(order.lines.all())
+    returnable = {line.pk: services.returnable_quantity(line=line) for line in lines}
+    return render(
+        request,
+        "storefront/order_detail.html",
+        {
+            "order": order,
+            "lines": [(line, returnable[line.pk]) for line in lines],
+            "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_cancel(request, pk: int):
+    order = selectors.order_for_customer(user=request.user, pk=pk)
+    try:
+        services.order_cancel(order=order, actor=request.user)
+    except services.OrderError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled.")
+    return redirect("storefront:order_detail", pk=order.pk)
+
+
+@login_required
+def return_create(request, line_pk: int):
+    line = selectors.order_line_for_customer(user=request.user, pk=line_pk)
+    available = services.returnable_quantity(line=line)
+    if available <= 0:
+        messages.error(request, "Nothing on this line can be returned.")
+        return redirect("storefront:order_detail", pk=line.order_id)
+    form = ReturnRequestForm(request.POST or None, max_quantity=available, initial={"quantity": 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.return_request_create(
+                customer=request.user,
+                line=line,
+                quantity=form.cleaned_data["quantity"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.OrderError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "Return requested. The shop will answer by email.")
+            return redirect("storefront:return_list")
+    return render(request, "storefront/return_form.html", {"form": form, "line": line, "available": available})
+
+
+@login_required
+def return_list(request):
+    returns = selectors.return_list_for_customer(user=request.user)
+    return render(request, "storefront/return_list.html", {"returns": returns})
+
+
+# --- Subscriptions and reviews ------------------------------------------------------
+
+
+@require_POST
+def notify_me(request, pk: int):
+    product = selectors.product_for_storefront(pk=pk)
+    form = NotifyMeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Enter a valid email address.")
+        return redirect(product)
+    user = request.user if request.user.is_authenticated else None
+    subscription = services.back_in_stock_subscribe(product=product, email=form.cleaned_data["email"], user=user)
+    if subscription.confirmed_at:
+        messages.success(request, "We will email you once when it is back in stock.")
+    else:
+        messages.success(request, "Check your inbox: confirm the address and we will email you when it is back.")
+    return redirect(product)
+
+
+def notify_confirm(request, token: str):
+    try:
+        subscription = services.back_in_stock_confirm(token=token)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("storefront:catalogue")
+    messages.success(request, "Address confirmed: we will email you once when it is back in stock.")
+    return redirect(subscription.product)
+
+
+@login_required
+@require_POST
+def category_follow_toggle(request, slug: str):
+    category = get_object_or_404(Category, slug=slug)
+    if CategoryFollow.objects.filter(user=request.user, category=category).exists():
+        services.category_unfollow(user=request.user, category=category)
+        messages.success(request, f"You no longer follow {category.name}.")
+    else:
+        services.category_follow(user=request.user, category=category)
+        messages.success(request, f"You will get one email for each new product in {category.name}.")
+    return redirect(f"{reverse('storefront:catalogue')}?category={category.slug}")
+
+
+@login_required
+@require_POST
+def review_create(request, pk: int):
+    product = selectors.product_for_storefront(pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Rate the product from 1 to 5.")
+        return redirect(product)
+    try:
+        services.review_create(
+            customer=request.user,
+            product=product,
+            rating=form.cleaned_data["rating"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, "Thank you for your review.")
+    return redirect(product)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "import_export",
     # ours
     "accounts",
     "inventory",
@@ -269,6 +270,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.purge_sent_notifications",
         "schedule": crontab(hour=3, minute=30),
     },
+    "inventory-low-stock-digest": {
+        "task": "inventory.low_stock_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "inventory-announce-launches": {
+        "task": "inventory.announce_launches",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------
@@ -301,6 +310,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" choice field; name each enum so none is auto-suffixed.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "OrderStatusEnum": "inventory.models.Order.Status",
+        "OrderLineStatusEnum": "inventory.models.OrderLine.Status",
+        "ReturnStatusEnum": "inventory.models.ReturnRequest.Status",
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
+        "StockAlertStatusEnum": "inventory.models.StockAlert.Status",
+    },
 }
 
 # --- Logging ------------------------------------------------------------------------

@@ -30,3 +30,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+# Threads racing for stock each need their own connection to one database: pytest-django's
+# default for SQLite is a shared in-memory database, whose table locks fail at once instead
+# of waiting on the busy timeout. A file (per worktree, under var/) behaves like production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}

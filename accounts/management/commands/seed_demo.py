@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import SeedReport, seed_accounts
+from inventory.demo import CUSTOMER_PASSWORD, seed_inventory
 from tickets.demo import seed_helpdesk
 
 
@@ -12,6 +13,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = SeedReport()
         seed_accounts(report)
+        self.stdout.write("Seeding the catalogue and a year of sales history...")
+        seed_inventory(report)
         seed_helpdesk(report)
         report.created = {what: n for what, n in report.created.items() if n}
         if report.created:
@@ -22,3 +25,4 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (http://127.0.0.1:8000/accounts/login/):")
         for role, email, password in report.logins:
             self.stdout.write(f"  {role:<9} {email:<28} {password}")
+        self.stdout.write(f"  customer  customer01..20@stockdesk.local {CUSTOMER_PASSWORD}")

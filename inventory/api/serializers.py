@@ -1,0 +1,212 @@
+"""API shapes. Output serializers are read-only; input serializers name exactly what a
+client may send, so price, store, status and stock fields cannot be mass-assigned."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import (
+    Category,
+    Order,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReturnRequest,
+    StockAlert,
+    StockMovement,
+)
+
+# --- Output -------------------------------------------------------------------------
+
+
+class CategoryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description"]
+        read_only_fields = fields
+
+
+class ProductOutputSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    current_price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    in_stock = serializers.SerializerMethodField()
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "store",
+            "sku",
+            "name",
+            "slug",
+            "description",
+            "image_url",
+            "category",
+            "price",
+            "sale_price",
+            "current_price",
+            "in_stock",
+            "launch_date",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_in_stock(self, obj) -> bool:
+        return obj.on_hand > 0
+
+
+class StockLevelOutputSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    low = serializers.BooleanField(source="is_low", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "store", "sku", "name", "on_hand", "reorder_point", "reorder_quantity", "lead_time_days", "low"]
+        read_only_fields = fields
+
+
+class StockMovementOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = StockMovement
+        fields = ["id", "product", "sku", "kind", "quantity", "unit_cost", "reference", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class PurchaseOrderLineOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = ["id", "product", "sku", "quantity_ordered", "quantity_received", "unit_cost"]
+        read_only_fields = fields
+
+
+class PurchaseOrderOutputSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    supplier = serializers.StringRelatedField(read_only=True)
+    lines = PurchaseOrderLineOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "store",
+            "supplier",
+            "status",
+            "expected_date",
+            "notes",
+            "created_at",
+            "ordered_at",
+            "received_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class StockAlertOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    on_hand = serializers.IntegerField(source="product.on_hand", read_only=True)
+
+    class Meta:
+        model = StockAlert
+        fields = ["id", "product", "sku", "status", "on_hand_at_open", "on_hand", "opened_at", "closed_at"]
+        read_only_fields = fields
+
+
+class OrderLineOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["id", "product", "sku", "name", "quantity", "unit_price", "status", "shipped_at", "delivered_at"]
+        read_only_fields = fields
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = OrderLineOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "store",
+            "status",
+            "payment_method",
+            "delivery_name",
+            "delivery_address",
+            "delivery_postcode",
+            "delivery_city",
+            "total",
+            "created_at",
+            "cancelled_at",
+            "lines",
+        ]
+        read_only_fields = fields
+
+
+class ReturnOutputSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_line.order_id", read_only=True)
+
+    class Meta:
+        model = ReturnRequest
+        fields = ["id", "order", "order_line", "quantity", "reason", "status", "decision_note", "created_at"]
+        read_only_fields = fields
+
+
+# --- Input --------------------------------------------------------------------------
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=99)
+    # The price the client showed; a mismatch with the catalogue fails the order.
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class OrderInputSerializer(serializers.Serializer):
+    items = OrderItemInputSerializer(many=True, allow_empty=False)
+    delivery_name = serializers.CharField(max_length=150)
+    delivery_address = serializers.CharField()
+    delivery_postcode = serializers.CharField(max_length=16)
+    delivery_city = serializers.CharField(max_length=80)
+    delivery_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+
+
+class ReturnInputSerializer(serializers.Serializer):
+    order_line = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=2000)
+
+
+class PurchaseOrderLineInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1)
+    quantity_ordered = serializers.IntegerField(min_value=1)
+    unit_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class PurchaseOrderInputSerializer(serializers.Serializer):
+    supplier = serializers.IntegerField(min_value=1)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = PurchaseOrderLineInputSerializer(many=True, allow_empty=False)
+
+
+class PurchaseOrderOrderInputSerializer(serializers.Serializer):
+    expected_date = serializers.DateField()
+
+
+class ReceiptLineInputSerializer(serializers.Serializer):
+    line = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class PurchaseOrderReceiveInputSerializer(serializers.Serializer):
+    lines = ReceiptLineInputSerializer(many=True, required=False, help_text="Omit to receive everything outstanding.")

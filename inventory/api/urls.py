@@ -1,0 +1,15 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("products", views.ProductViewSet, basename="product")
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
+router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
+router.register("stock-alerts", views.StockAlertViewSet, basename="stock-alert")
+router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchase-order")
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("returns", views.ReturnViewSet, basename="return")
+
+urlpatterns = router.urls

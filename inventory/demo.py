@@ -1,0 +1,350 @@
+"""Demo catalogue and a year of sales history for `manage.py seed_demo`.
+
+Idempotent: stores, categories, suppliers and products are keyed on slug/SKU, and a
+product's history is only written when it has no ledger yet. The history is simulated
+day by day (weekly seasonality, a trend per product, slow movers, replenishment after the
+lead time) and written in bulk through ``services.stock_history_load`` so the ledger sums
+to on_hand. Randomness is seeded: every fresh database gets the same demo.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.demo import SeedReport
+from accounts.models import Role, Store, User
+
+from . import services
+from .models import Category, Order, Product, PurchaseOrder, StockMovement, Supplier
+
+HISTORY_DAYS = 365
+WEEKLY = [0.85, 0.8, 0.9, 1.0, 1.15, 1.45, 1.1]  # Monday .. Sunday
+CUSTOMER_PASSWORD = "stockdesk-customer"
+
+CATEGORIES = {
+    "kitchen": (
+        "Kitchen",
+        ["Kettle", "Chef's Knife", "Cutting Board", "Saucepan", "Frying Pan", "Mixing Bowl", "Teapot", "Colander"],
+    ),
+    "stationery": (
+        "Stationery",
+        ["Notebook", "Fountain Pen", "Desk Organiser", "Sketchbook", "Marker Set", "Paper Tray"],
+    ),
+    "bathroom": ("Bathroom", ["Bath Towel", "Soap Dish", "Shower Caddy", "Bath Mat", "Toothbrush Holder"]),
+    "toys": ("Toys", ["Wooden Blocks", "Puzzle", "Kite", "Plush Bear", "Marble Run", "Toy Train"]),
+    "garden": (
+        "Garden",
+        ["Watering Can", "Trowel", "Seed Tray", "Plant Pot", "Hose Reel", "Pruning Shears", "Compost Bin"],
+    ),
+    "tools": ("Tools", ["Hammer", "Screwdriver Set", "Tape Measure", "Spirit Level", "Hand Saw", "Socket Set"]),
+    "outdoor": ("Outdoor", ["Camping Chair", "Picnic Blanket", "Lantern", "Cool Box", "Hammock"]),
+    "pets": ("Pet supplies", ["Dog Bowl", "Cat Scratcher", "Leash", "Pet Bed", "Chew Toy"]),
+    "electronics": (
+        "Electronics",
+        ["USB-C Charger", "Power Bank", "Bluetooth Speaker", "Headphones", "HDMI Cable", "Webcam", "Keyboard", "Mouse"],
+    ),
+    "lighting": ("Lighting", ["Desk Lamp", "LED Bulb", "Floor Lamp", "String Lights", "Night Light", "Reading Light"]),
+}
+VARIANTS = ["Classic", "Compact", "Deluxe", "Eco", "Pro", "Mini", "Large", "Essential", "Premium", "Travel"]
+
+STORES = {
+    # slug: (categories, product count, SKU prefix)
+    "corner-shop": (["kitchen", "stationery", "bathroom", "toys"], 67, "CS"),
+    "garden-goods": (["garden", "tools", "outdoor", "pets"], 67, "GG"),
+    "bright-electronics": (["electronics", "lighting"], 66, "BE"),
+}
+SUPPLIERS = {
+    "corner-shop": ["HomeWare Wholesale", "PaperCo Distribution"],
+    "garden-goods": ["GreenThumb Supply", "ToolMasters BV"],
+    "bright-electronics": ["Voltage Trading", "LumenWorks"],
+}
+THIRD_STORE = ("bright-electronics", "Bright Electronics", "retailer3@stockdesk.local", "12000.00")
+
+
+def seed_inventory(report: SeedReport, *, today: date | None = None) -> None:
+    today = today or timezone.localdate()
+    rng = random.Random(20260101)
+    _seed_third_store(report)
+    categories = _seed_categories(report)
+    customers = _seed_customers(report)
+    for slug, (category_slugs, count, prefix) in STORES.items():
+        store = Store.objects.get(slug=slug)
+        suppliers = _seed_suppliers(report, store)
+        products = _seed_products(
+            report, rng, store, [categories[c] for c in category_slugs], suppliers, count, prefix, today
+        )
+        _seed_history(report, rng, products, today)
+        _seed_purchase_orders(report, store, suppliers, today)
+    _seed_orders(report, customers, today)
+
+
+@transaction.atomic
+def _seed_third_store(report: SeedReport) -> None:
+    from accounts.models import StoreMembership
+
+    slug, name, owner_email, budget = THIRD_STORE
+    owner, created = User.objects.get_or_create(email=owner_email, defaults={"name": "Remy Retailer", "is_staff": True})
+    if created:
+        owner.set_password("stockdesk-retailer3")
+        owner.save(update_fields=["password"])
+        report.count("users")
+    owner.groups.add(Group.objects.get(name=Role.RETAILER))
+    store, created = Store.objects.get_or_create(
+        slug=slug, defaults={"name": name, "alert_emails": owner_email, "monthly_budget": budget}
+    )
+    if created:
+        report.count("stores")
+    StoreMembership.objects.get_or_create(user=owner, store=store, defaults={"role": StoreMembership.Role.OWNER})
+    report.logins.append(
+        (
+            Role.RETAILER,
+            owner_email,
+            "stockdesk-retailer3" if owner.check_password("stockdesk-retailer3") else "(changed)",
+        )
+    )
+
+
+@transaction.atomic
+def _seed_categories(report: SeedReport) -> dict[str, Category]:
+    result = {}
+    for slug, (name, _) in CATEGORIES.items():
+        category, created = Category.objects.get_or_create(slug=slug, defaults={"name": name})
+        if created:
+            report.count("categories")
+        result[slug] = category
+    return result
+
+
+@transaction.atomic
+def _seed_customers(report: SeedReport) -> list[User]:
+    group = Group.objects.get(name=Role.CUSTOMER)
+    password = make_password(CUSTOMER_PASSWORD)  # hashed once, shared by the demo customers
+    customers = []
+    for i in range(1, 21):
+        user, created = User.objects.get_or_create(
+            email=f"customer{i:02d}@stockdesk.local", defaults={"name": f"Demo Customer {i:02d}", "password": password}
+        )
+        if created:
+            user.groups.add(group)
+            report.count("customers")
+        customers.append(user)
+    return customers
+
+
+@transaction.atomic
+def _seed_suppliers(report: SeedReport, store: Store) -> list[Supplier]:
+    suppliers = []
+    for name in SUPPLIERS[store.slug]:
+        supplier, created = Supplier.objects.get_or_create(
+            store=store, name=name, defaults={"email": f"orders@{name.split()[0].lower()}.example.com"}
+        )
+        if created:
+            report.count("suppliers")
+        suppliers.append(supplier)
+    return suppliers
+
+
+@transaction.atomic
+def _seed_products(report, rng, store, categories, suppliers, count, prefix, today) -> list[Product]:
+    products = []
+    for i in range(count):
+        category = categories[i % len(categories)]
+        nouns = CATEGORIES[category.slug][1]
+        idx = i // len(categories)
+        # Every (variant, noun) pair once per store: no two products share a name.
+        noun = nouns[idx % len(nouns)]
+        variant = VARIANTS[(idx // len(nouns)) % len(VARIANTS)]
+        name = f"{variant} {noun}"
+        sku = f"{prefix}-{i + 1:04d}"
+        price = Decimal(str(round(rng.uniform(3, 160), 2))).quantize(Decimal("0.01"))
+        kind = rng.random()
+        if i % 25 == 3:
+            launch = today + timedelta(days=rng.randint(3, 20))  # coming soon: not shown yet
+        elif i % 12 == 5:
+            launch = today - timedelta(days=rng.randint(0, 20))  # new arrival
+        else:
+            launch = today - timedelta(days=HISTORY_DAYS + 10)
+        product, created = Product.objects.get_or_create(
+            store=store,
+            sku=sku,
+            defaults={
+                "name": name,
+                "slug": slugify(f"{sku} {name}"),
+                "description": f"{name} from {store.name}. A dependable {noun.lower()} for everyday use.",
+                "category": category,
+                "supplier": suppliers[i % len(suppliers)],
+                "price": price,
+                "sale_price": (price * Decimal("0.8")).quantize(Decimal("0.01")) if kind < 0.15 else None,
+                "cost": (price * Decimal(str(round(rng.uniform(0.5, 0.7), 2)))).quantize(Decimal("0.01")),
+                "reorder_point": 2,  # products with history get theirs from simulated demand
+                "reorder_quantity": 10,
+                "lead_time_days": rng.choice([3, 5, 7, 10, 14]),
+                "launch_date": launch,
+                # Launched demo products count as announced: seeding must not email followers.
+                "announced_at": timezone.now(),
+            },
+        )
+        if created:
+            report.count("products")
+        products.append(product)
+    return products
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(rng.randint(9, 18), rng.randint(0, 59))))
+
+
+def _seed_history(report, rng, products, today) -> None:
+    for index, product in enumerate(products):
+        if product.launch_date > today or StockMovement.objects.filter(product=product).exists():
+            continue
+        slow = index % 5 == 0
+        base = rng.uniform(0.05, 0.4) if slow else rng.uniform(1.0, 9.0)
+        trend = rng.uniform(-0.4, 0.6)  # relative change over the year
+        reorder_point = max(2, math.ceil(base * (product.lead_time_days + 2)))
+        reorder_qty = max(5, math.ceil(base * 45))
+        # Some products stop being replenished for the last weeks: they end low.
+        starve_from = HISTORY_DAYS - rng.randint(20, 45) if index % 7 == 2 else HISTORY_DAYS + 1
+        start = max(product.launch_date, today - timedelta(days=HISTORY_DAYS))
+        days = (today - start).days
+        level = reorder_point + reorder_qty
+        rows = [
+            StockMovement(
+                product=product,
+                kind=StockMovement.Kind.RECEIPT,
+                quantity=level,
+                unit_cost=product.cost,
+                reference="demo:opening",
+                created_at=timezone.make_aware(datetime.combine(start, time(7, 0))),
+            )
+        ]
+        arriving: dict[int, int] = {}
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            if arriving.get(offset):
+                qty = arriving.pop(offset)
+                level += qty
+                rows.append(
+                    StockMovement(
+                        product=product,
+                        kind=StockMovement.Kind.RECEIPT,
+                        quantity=qty,
+                        unit_cost=product.cost,
+                        reference="demo:replenishment",
+                        created_at=timezone.make_aware(datetime.combine(day, time(8, 0))),
+                    )
+                )
+            progress = offset / max(days, 1)
+            lam = base * WEEKLY[day.weekday()] * (1 + trend * progress)
+            sold = min(level, _poisson(rng, lam))
+            if sold:
+                level -= sold
+                rows.append(
+                    StockMovement(
+                        product=product,
+                        kind=StockMovement.Kind.SALE,
+                        quantity=-sold,
+                        unit_cost=product.cost,
+                        reference=f"demo:sales:{day.isoformat()}",
+                        created_at=_at(day, rng),
+                    )
+                )
+            pending = sum(arriving.values())
+            if level + pending <= reorder_point and offset < starve_from:
+                arriving[offset + product.lead_time_days] = reorder_qty
+        Product.objects.filter(pk=product.pk).update(reorder_point=reorder_point, reorder_quantity=reorder_qty)
+        product.reorder_point, product.reorder_quantity = reorder_point, reorder_qty
+        written = services.stock_history_load(product=product, movements=rows)
+        if written:
+            report.count("stock movements", written)
+
+
+def _seed_purchase_orders(report, store, suppliers, today) -> None:
+    if PurchaseOrder.objects.filter(store=store).exists():
+        return
+    low = list(
+        Product.objects.filter(store=store, on_hand__lte=F("reorder_point"), launch_date__lte=today).order_by("sku")[:6]
+    )
+    if low:
+        supplier = low[0].supplier or suppliers[0]
+        po = services.purchase_order_create(
+            supplier=supplier,
+            lines=[
+                services.PurchaseLineInput(product_id=p.pk, quantity=p.reorder_quantity, unit_cost=p.cost)
+                for p in low[:3]
+            ],
+            actor=None,
+            notes="Restock of low items (demo).",
+        )
+        services.purchase_order_mark_ordered(purchase_order=po, expected_date=today + timedelta(days=5))
+        report.count("purchase orders")
+    if len(low) > 3:
+        services.purchase_order_create(
+            supplier=suppliers[-1],
+            lines=[
+                services.PurchaseLineInput(product_id=p.pk, quantity=p.reorder_quantity, unit_cost=p.cost)
+                for p in low[3:]
+            ],
+            actor=None,
+            notes="Draft for next week (demo).",
+        )
+        report.count("purchase orders")
+    healthy = list(Product.objects.filter(store=store, on_hand__gt=F("reorder_point")).order_by("sku")[:2])
+    if healthy:
+        po = services.purchase_order_create(
+            supplier=suppliers[0],
+            lines=[services.PurchaseLineInput(product_id=p.pk, quantity=5, unit_cost=p.cost) for p in healthy],
+            actor=None,
+            notes="Received top-up (demo).",
+        )
+        services.purchase_order_mark_ordered(purchase_order=po, expected_date=today)
+        services.purchase_order_receive(purchase_order=po)
+        report.count("purchase orders")
+
+
+def _seed_orders(report, customers, today) -> None:
+    demo = User.objects.filter(email="customer@stockdesk.local").first()
+    if demo is None or Order.objects.filter(customer=demo).exists():
+        return
+    picks = list(Product.objects.filter(store__slug="corner-shop", on_hand__gte=10, launch_date__lte=today)[:3])
+    if len(picks) < 3:
+        return
+    delivery = services.DeliveryDetails(
+        name=demo.name or "Demo", address="1 Demo Street", postcode="1011 AB", city="Amsterdam"
+    )
+    delivered = services.order_place(
+        customer=demo,
+        items=[services.CartItem(product_id=picks[0].pk, quantity=2, unit_price=picks[0].current_price)],
+        delivery=delivery,
+        payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
+    )
+    for line in delivered.lines.all():
+        services.order_line_mark_delivered(line=line)
+    services.order_place(
+        customer=demo,
+        items=[services.CartItem(product_id=p.pk, quantity=1, unit_price=p.current_price) for p in picks[1:]],
+        delivery=delivery,
+        payment_method=Order.PaymentMethod.PAY_AT_PICKUP,
+    )
+    report.count("orders", 2)

@@ -1,0 +1,496 @@
+"""Catalogue, stock ledger, orders, returns, purchasing and alerts.
+
+Invariants live here as named database constraints; the rules that change rows live in
+``inventory/services.py``. In particular ``Product.on_hand`` is written by the stock
+services only, always together with a ``StockMovement`` row, so the ledger sums to it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Store
+
+ZERO = Decimal("0.00")
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Supplier(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="suppliers")
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "name"], name="inventory_supplier_store_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="products")
+    sku = models.CharField("SKU", max_length=40)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200)
+    description = models.TextField(blank=True)
+    # A plain URL keeps images optional and avoids Pillow and upload handling for now.
+    image_url = models.URLField("image URL", blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    sale_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Optional; must be below the price.",
+    )
+    cost = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)])
+    # Changed only by inventory.services (conditional F() updates with a ledger row).
+    on_hand = models.IntegerField(default=0, editable=False)
+    reorder_point = models.PositiveIntegerField(default=5)
+    reorder_quantity = models.PositiveIntegerField(default=20)
+    lead_time_days = models.PositiveIntegerField(default=7)
+    launch_date = models.DateField(default=timezone.localdate)
+    is_active = models.BooleanField("active", default=True)
+    # Set when followers of the category were told about the launch (once).
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [
+            models.Index(fields=["is_active", "launch_date"], name="inv_product_active_launch"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sku"],
+                name="inventory_product_store_sku_unique",
+                violation_error_message="This store already has a product with this SKU.",
+            ),
+            models.UniqueConstraint(
+                fields=["store", "slug"],
+                name="inventory_product_store_slug_unique",
+                violation_error_message="This store already has a product with this slug.",
+            ),
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="inventory_product_on_hand_gte_0"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="inventory_product_price_gt_0"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="inventory_product_cost_gte_0"),
+            models.CheckConstraint(
+                condition=Q(sale_price__isnull=True) | (Q(sale_price__gt=0) & Q(sale_price__lt=models.F("price"))),
+                name="inventory_product_sale_below_price",
+                violation_error_message="The sale price must be below the price.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("storefront:product", args=[self.pk, self.slug])
+
+    def clean(self) -> None:
+        if self.supplier_id and self.store_id and self.supplier.store_id != self.store_id:
+            raise ValidationError({"supplier": "Choose a supplier of this product's store."})
+
+    @property
+    def current_price(self) -> Decimal:
+        return self.sale_price if self.sale_price is not None else self.price
+
+    @property
+    def on_sale(self) -> bool:
+        return self.sale_price is not None
+
+    @property
+    def discount_percent(self) -> int:
+        if self.sale_price is None:
+            return 0
+        return int(((self.price - self.sale_price) / self.price * 100).quantize(Decimal("1")))
+
+    @property
+    def is_low(self) -> bool:
+        return self.on_hand <= self.reorder_point
+
+
+class StockMovement(models.Model):
+    """One append-only ledger row. The sum of ``quantity`` per product equals its on_hand."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        SALE = "sale", "Sale"
+        RETURN = "return", "Return"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        CANCELLATION = "cancellation", "Cancellation"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    quantity = models.IntegerField(help_text="Signed: positive adds stock, negative takes it.")
+    unit_cost = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    reference = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Not auto_now_add: demo history is written with past times in bulk.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["product", "created_at"], name="inv_move_product_time")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="inventory_movement_quantity_nonzero"),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="inventory_movement_unit_cost_gte_0"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["receipt", "sale", "return", "adjustment", "cancellation"]),
+                name="inventory_movement_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="sale") | Q(quantity__lt=0), name="inventory_movement_sale_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["receipt", "return", "cancellation"]) | Q(quantity__gt=0),
+                name="inventory_movement_inbound_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjustment") | ~Q(reason=""), name="inventory_movement_adjustment_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity:+d} of {self.product_id}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class PaymentMethod(models.TextChoices):
+        CASH_ON_DELIVERY = "cod", "Cash on delivery"
+        PAY_AT_PICKUP = "pickup", "Pay at pickup"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
+    payment_method = models.CharField(max_length=6, choices=PaymentMethod.choices)
+    delivery_name = models.CharField(max_length=150)
+    delivery_address = models.TextField()
+    delivery_postcode = models.CharField(max_length=16)
+    delivery_city = models.CharField(max_length=80)
+    delivery_phone = models.CharField(max_length=32, blank=True)
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="inventory_order_total_gte_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=["placed", "cancelled"]), name="inventory_order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method__in=["cod", "pickup"]), name="inventory_order_payment_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
+                name="inventory_order_cancelled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}" if self.pk else "New order"
+
+    @property
+    def number(self) -> str:
+        return f"SD-{self.pk:06d}"
+
+
+class OrderLine(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="inventory_orderline_order_product_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_orderline_quantity_gt_0"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="inventory_orderline_price_gte_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "shipped", "delivered", "cancelled"]),
+                name="inventory_orderline_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(delivered_at__isnull=False),
+                name="inventory_orderline_delivered_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product_id} on order {self.order_id}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class ReturnRequest(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        RECEIVED = "received", "Received"
+
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="returns")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="return_requests")
+    quantity = models.PositiveIntegerField()
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="inventory_return_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=["requested", "approved", "rejected", "received"]),
+                name="inventory_return_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Return #{self.pk} ({self.get_status_display()})"
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ORDERED = "ordered", "Ordered"
+        PARTIAL = "partial", "Partly received"
+        RECEIVED = "received", "Received"
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="purchase_orders")
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    expected_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ordered_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "ordered", "partial", "received"]), name="inventory_po_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(expected_date__isnull=False), name="inventory_po_ordered_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PO-{self.pk:05d}" if self.pk else "New purchase order"
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchase_lines")
+    quantity_ordered = models.PositiveIntegerField()
+    quantity_received = models.PositiveIntegerField(default=0, editable=False)
+    unit_cost = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "product"], name="inventory_poline_po_product_unique"),
+            models.CheckConstraint(condition=Q(quantity_ordered__gt=0), name="inventory_poline_ordered_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=models.F("quantity_ordered")),
+                name="inventory_poline_received_lte_ordered",
+            ),
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="inventory_poline_cost_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity_ordered} x {self.product_id}"
+
+    @property
+    def quantity_outstanding(self) -> int:
+        return self.quantity_ordered - self.quantity_received
+
+
+class PurchaseSpend(models.Model):
+    """What a receipt cost, booked to the store's calendar month (first day of the month)."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="purchase_spend")
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="spend")
+    month = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["store", "month"], name="inv_spend_store_month")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="inventory_spend_amount_gte_0"),
+            models.CheckConstraint(condition=Q(month__day=1), name="inventory_spend_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.purchase_order} ({self.month:%B %Y})"
+
+
+class BudgetAlert(models.Model):
+    """At most one per store and month: the constraint makes a second alert impossible."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="budget_alerts")
+    month = models.DateField()
+    budget = models.DecimalField(max_digits=12, decimal_places=2)
+    spent = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "month"], name="inventory_budgetalert_store_month_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} over budget in {self.month:%B %Y}"
+
+
+class StockAlert(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="alerts")
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    on_hand_at_open = models.IntegerField()
+    reorder_point_at_open = models.PositiveIntegerField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"], condition=Q(status="open"), name="inventory_stockalert_one_open_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "closed"]), name="inventory_stockalert_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False), name="inventory_stockalert_closed_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Low stock: {self.product.name}"
+
+
+class BackInStockSubscription(models.Model):
+    """Someone waiting for an out-of-stock product; emailed once on restock."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="subscriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "email"],
+                condition=Q(notified_at__isnull=True),
+                name="inventory_backinstock_one_waiting_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} waits for {self.product_id}"
+
+
+class CategoryFollow(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_follows")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="inventory_categoryfollow_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.category_id}"
+
+
+class Review(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(blank=True)
+    is_hidden = models.BooleanField("hidden", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "customer"], name="inventory_review_once_per_customer"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="inventory_review_rating_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.product_id}"

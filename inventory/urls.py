@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "storefront"
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    # Action routes first: "notify" and "review" would otherwise match as a product slug.
+    path("product/<int:pk>/notify/", views.notify_me, name="notify_me"),
+    path("product/<int:pk>/review/", views.review_create, name="review_create"),
+    path("product/<int:pk>/<slug:slug>/", views.product_detail, name="product"),
+    path("notify/confirm/<str:token>/", views.notify_confirm, name="notify_confirm"),
+    path("category/<slug:slug>/follow/", views.category_follow_toggle, name="category_follow"),
+    path("cart/", views.cart_view, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/update/", views.cart_update, name="cart_update"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("returns/", views.return_list, name="return_list"),
+    path("returns/new/<int:line_pk>/", views.return_create, name="return_create"),
+]
