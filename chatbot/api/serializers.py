@@ -41,6 +41,8 @@ class EntrySerializer(serializers.Serializer):
 
 class ConversationSummarySerializer(serializers.ModelSerializer):
     ticket_reference = serializers.SerializerMethodField()
+    # Plain string in the schema: a third "status" enum would collide with tickets' and orders'.
+    status = serializers.CharField(read_only=True, help_text="bot, handed_over or closed")
 
     class Meta:
         model = Conversation

@@ -22,7 +22,8 @@ class ChatSessionThrottle(SimpleRateThrottle):
         if request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
-            ident = f"visitor-{visitor_token(request) or self.get_ident(request)}"
+            # Created here if missing, so the very first request already counts against the session.
+            ident = f"visitor-{visitor_token(request, create=True) or self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from .. import selectors, services
 from ..models import ChatMessage, Conversation
 from ..visitor import visitor_token
+from . import schema  # noqa: F401  (registers the OpenAPI scheme for ChatSessionAuthentication)
 from .serializers import (
     ConversationSerializer,
     ConversationSummarySerializer,
