@@ -17,6 +17,7 @@ from . import services
 from .grouping import group_similar
 from .models import Article, ChatMessage, Conversation, UnansweredQuestion
 from .rendering import render_markdown
+from .runtime import embed_texts
 
 MAX_REVIEW_QUESTIONS = 500
 
@@ -123,7 +124,8 @@ class UnansweredQuestionAdmin(admin.ModelAdmin):
         if request.method == "POST":
             return self._act(request)
         questions = self._open_questions()
-        groups = [[questions[i] for i in group] for group in group_similar([q.text for q in questions])]
+        texts = [q.text for q in questions]
+        groups = [[questions[i] for i in group] for group in group_similar(texts, embeddings=embed_texts(texts))]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -118,3 +118,12 @@ def engine_articles_changed() -> None:
 
 def engine_status() -> str:
     return _engine.engine_name if _engine is not None else "not built yet"
+
+
+def embed_texts(texts: list[str]):
+    """Sentence vectors from this process's engine when it runs the sentence model, else None."""
+    engine = _engine
+    embedder = getattr(engine, "embedder", None) if engine is not None else None
+    if embedder is None or not texts:
+        return None
+    return embedder.embed(list(texts))
