@@ -33,16 +33,22 @@ class TicketCreateForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, label="Tell us more")
     attachments = MultipleFileField(label="Attach files (photos, PDF, text; up to 10 MB each)")
 
-    def __init__(self, *args, linkable_orders=None, **kwargs):
+    def __init__(self, *args, linkable_orders=None, linkable_products=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if linkable_orders is not None:
-            self.fields["order"] = forms.ModelChoiceField(
-                queryset=linkable_orders,
-                required=False,
-                label="Is it about one of your orders?",
-                empty_label="No specific order",
-            )
-            self.order_fields(["queue", "order", "subject", "description", "attachments"])
+        # Only the customer's own orders and the products in them can be chosen.
+        self.fields["order"] = forms.ModelChoiceField(
+            queryset=linkable_orders,
+            required=False,
+            label="Is it about one of your orders?",
+            empty_label="No specific order",
+        )
+        self.fields["product"] = forms.ModelChoiceField(
+            queryset=linkable_products,
+            required=False,
+            label="Or one product you bought?",
+            empty_label="No specific product",
+        )
+        self.order_fields(["queue", "order", "product", "subject", "description", "attachments"])
         self.helper = FormHelper()
         self.helper.attrs = {"enctype": "multipart/form-data"}
         self.helper.add_input(Submit("submit", "Send"))
@@ -81,7 +87,9 @@ class StatusForm(forms.Form):
 
 
 class PriorityForm(forms.Form):
-    priority = forms.ChoiceField(choices=Priority.choices)
+    priority = forms.ChoiceField(
+        choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select", "id": "priority"})
+    )
 
 
 class MergeForm(forms.Form):

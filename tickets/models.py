@@ -93,6 +93,14 @@ class Ticket(models.Model):
         help_text="The earlier ticket this one continues (a reply that came too late to reopen it).",
     )
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    # Optional links to what the ticket is about; always one of the requester's own orders
+    # (checked by the service, not trusted from the form).
+    order = models.ForeignKey(
+        "inventory.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    product = models.ForeignKey(
+        "inventory.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
 
     # SLA clock. Due times move forward by the time spent waiting on the customer.
     first_response_due_at = models.DateTimeField(null=True, blank=True)

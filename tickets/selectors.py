@@ -73,7 +73,7 @@ def ticket_get_for_agent(user: User, ticket_id: int) -> Ticket:
     try:
         return (
             Ticket.objects.filter(queue__in=queue_list_for_agent(user))
-            .select_related("requester", "assignee", "queue", "merged_into", "follow_up_of")
+            .select_related("requester", "assignee", "queue", "merged_into", "follow_up_of", "order", "product")
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
@@ -107,7 +107,7 @@ def ticket_get_for_customer(user: User, reference: str) -> Ticket:
     try:
         return (
             Ticket.objects.filter(requester=user)
-            .select_related("queue", "assignee")
+            .select_related("queue", "assignee", "order", "product")
             .prefetch_related(Prefetch("messages", queryset=public, to_attr="public_messages"))
             .get(pk=ticket_id)
         )

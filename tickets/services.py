@@ -331,13 +331,18 @@ def ticket_create(
 
 
 def _link_fields(*, requester: User, order, product) -> dict:
-    """Optional links; an order must be the requester's own (checked, not trusted)."""
+    """Optional links. The order must be the requester's own, and the product one they ordered:
+    a guessed id from another customer is refused like a missing one."""
+    from inventory.models import OrderLine
+
     fields = {}
-    if hasattr(Ticket, "order") and order is not None:
-        if getattr(order, "customer_id", None) != requester.pk:
-            raise TicketError("That order is not yours.")
+    if order is not None:
+        if order.customer_id != requester.pk:
+            raise TicketError("That order is not one of yours.")
         fields["order"] = order
-    if hasattr(Ticket, "product") and product is not None:
+    if product is not None:
+        if not OrderLine.objects.filter(order__customer=requester, product=product).exists():
+            raise TicketError("That product is not in any of your orders.")
         fields["product"] = product
     return fields
 

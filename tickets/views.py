@@ -17,13 +17,15 @@ from .forms import AgentReplyForm, CsatForm, CustomerReplyForm, MergeForm, Prior
 from .models import Attachment, CannedResponse, Priority, Status, Ticket, parse_reference
 
 
-def _linkable_orders(user):
-    """The customer's own orders, when the inventory app provides them."""
-    try:
-        from inventory.selectors import order_list_for_customer
-    except ImportError:
-        return None
-    return order_list_for_customer(user)
+def _linkable(user) -> dict:
+    """The customer's own orders and the products in them: the only things a ticket may link to."""
+    from inventory.models import Product
+    from inventory.selectors import order_list_for_customer
+
+    return {
+        "linkable_orders": order_list_for_customer(user).select_related(None).prefetch_related(None),
+        "linkable_products": Product.objects.filter(order_lines__order__customer=user).distinct().order_by("name"),
+    }
 
 
 # --- customer pages ---------------------------------------------------------------
@@ -39,7 +41,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
-    form = TicketCreateForm(request.POST or None, request.FILES or None, linkable_orders=_linkable_orders(request.user))
+    initial = {}
+    if request.GET.get("order", "").isdigit():
+        initial["order"] = int(request.GET["order"])
+    form = TicketCreateForm(request.POST or None, request.FILES or None, initial=initial, **_linkable(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -50,6 +55,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 attachments=data["attachments"],
                 order=data.get("order"),
+                product=data.get("product"),
             )
         except services.TicketError as exc:
             form.add_error(None, exc)
@@ -213,10 +219,8 @@ def desk_ticket(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _recent_orders(ticket: Ticket):
-    try:
-        from inventory.selectors import order_recent_for_customer
-    except ImportError:
-        return None
+    from inventory.selectors import order_recent_for_customer
+
     return order_recent_for_customer(ticket.requester, limit=5)
 
 

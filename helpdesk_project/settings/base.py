@@ -117,7 +117,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is unreachable instead of failing requests.
+            "BACKEND": "accounts.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stockdesk",
             # Short timeouts: a dead Redis must make a request slower, never hang it.

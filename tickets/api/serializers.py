@@ -30,6 +30,7 @@ class TicketOutputSerializer(serializers.ModelSerializer):
             "channel",
             "queue",
             "requester",
+            "order",
             "assignee",
             "first_response_due_at",
             "resolution_due_at",
@@ -53,6 +54,16 @@ class TicketCreateInputSerializer(serializers.Serializer):
     queue = serializers.PrimaryKeyRelatedField(queryset=Queue.objects.filter(is_active=True))
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000)
+    order = serializers.IntegerField(required=False, min_value=1, help_text="One of your own orders (id).")
+
+    def validate_order(self, value):
+        # Another customer's order id is answered exactly like a missing one.
+        from inventory.selectors import order_list_for_customer
+
+        order = order_list_for_customer(self.context["request"].user).filter(pk=value).first()
+        if order is None:
+            raise serializers.ValidationError("No such order.")
+        return order
 
 
 class MessageOutputSerializer(serializers.ModelSerializer):

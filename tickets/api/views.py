@@ -61,7 +61,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(request=TicketCreateInputSerializer, responses={201: TicketOutputSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = TicketCreateInputSerializer(data=request.data)
+        serializer = TicketCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -71,6 +71,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                 subject=data["subject"],
                 description=data["description"],
                 channel=Channel.API,
+                order=data.get("order"),
             )
         except services.TicketError as exc:
             _raise_service_error(exc)

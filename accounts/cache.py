@@ -1,0 +1,90 @@
+"""A Redis cache that degrades instead of failing when Redis is unreachable.
+
+StockDesk uses the cache for speed and for API rate limits, never as the only copy of
+anything. So when Redis is down a request should carry on without it: reads miss, writes
+are dropped, and a short circuit breaker stops every call from paying the connect timeout
+again until Redis has had a few seconds to come back. Rate limits fail open meanwhile (a
+brief outage must not lock every customer out); /healthz reports the cache as down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    retry_after_seconds = 5.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def is_available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _guard(self, method: str, default, *args, **kwargs):
+        if not self.is_available:
+            return default
+        try:
+            return getattr(super(), method)(*args, **kwargs)
+        except UNAVAILABLE as exc:
+            with self._lock:
+                if self.is_available:
+                    logger.warning(
+                        "Redis cache unreachable (%s); working without it for %ss", exc, self.retry_after_seconds
+                    )
+                self._down_until = time.monotonic() + self.retry_after_seconds
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._guard("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._guard("get_many", {}, keys, version)
+
+    def set(self, key, value, timeout=..., version=None):
+        kwargs = {"version": version} if timeout is ... else {"timeout": timeout, "version": version}
+        return self._guard("set", None, key, value, **kwargs)
+
+    def add(self, key, value, timeout=..., version=None):
+        kwargs = {"version": version} if timeout is ... else {"timeout": timeout, "version": version}
+        return self._guard("add", False, key, value, **kwargs)
+
+    def set_many(self, data, timeout=..., version=None):
+        kwargs = {"version": version} if timeout is ... else {"timeout": timeout, "version": version}
+        return self._guard("set_many", list(data), data, **kwargs)
+
+    def delete(self, key, version=None):
+        return self._guard("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._guard("delete_many", None, keys, version)
+
+    def touch(self, key, timeout=..., version=None):
+        kwargs = {"version": version} if timeout is ... else {"timeout": timeout, "version": version}
+        return self._guard("touch", False, key, **kwargs)
+
+    def has_key(self, key, version=None):
+        return self._guard("has_key", False, key, version)
+
+    def incr(self, key, delta=1, version=None):
+        # A missing counter is what incr reports for an absent key.
+        result = self._guard("incr", None, key, delta, version)
+        if result is None:
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return result
+
+    def clear(self):
+        return self._guard("clear", False)
