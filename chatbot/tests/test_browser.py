@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
+from chatbot.models import ChatMessage
 from conftest import DESKTOP, PHONE, browser_login
 from inventory.tests.factories import ProductFactory, place_order, with_stock
 from tickets.models import Queue, Ticket
@@ -41,10 +42,19 @@ def test_anonymous_visitor_asks_about_shipping_on_a_phone(new_page):
     link = answer.get_by_role("link", name="Shipping costs and free delivery")
     expect(link).to_have_attribute("href", "/help/shipping-costs/")
     expect(page.get_by_role("log")).to_have_attribute("aria-live", "polite")
+    helpful = answer.get_by_role("button", name="Helpful", exact=True)
+    helpful.click()
+    expect(helpful).to_have_attribute("aria-pressed", "true")
+    assert ChatMessage.objects.get(feedback="up").article.slug == "shipping-costs"
     # Typed markup is shown as text, never parsed.
     say(page, "<b>bold</b><img src=x onerror=alert(1)>")
     expect(dialog.locator(".chat-msg-customer").last).to_have_text(re.compile(re.escape("<b>bold</b><img")))
     assert dialog.locator(".chat-msg b, .chat-msg img").count() == 0
+    # Asking for a person anonymously: log in first, and no ticket.
+    page.get_by_role("button", name="Talk to a person").click()
+    login = dialog.locator(".chat-msg-system").last.get_by_role("link", name="Log in")
+    expect(login).to_have_attribute("href", "/accounts/login/?next=%2Fhelp%2F")
+    assert Ticket.objects.count() == 0
     # Keyboard: Escape closes the panel and gives focus back to the launcher.
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()

@@ -25,6 +25,7 @@
   var rendered = {};
   var pollTimer = null;
   var busy = false;
+  var currentStatus = "bot";
 
   function remembered() {
     try { return JSON.parse(localStorage.getItem(storageKey) || "null"); } catch (e) { return null; }
@@ -95,11 +96,11 @@
     box.className = "chat-feedback";
     box.setAttribute("role", "group");
     box.setAttribute("aria-label", "Was this answer helpful?");
-    [["up", "👍", "Helpful"], ["down", "👎", "Not helpful"]].forEach(function (choice) {
+    // Words rather than emoji: they read the same everywhere, screen readers included.
+    [["up", "Helpful"], ["down", "Not helpful"]].forEach(function (choice) {
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = choice[1];
-      button.setAttribute("aria-label", choice[2]);
       button.setAttribute("aria-pressed", entry.feedback === choice[0] ? "true" : "false");
       button.addEventListener("click", function () {
         var url = feedbackUrl.replace("/0/", "/" + entry.id.slice(1) + "/");
@@ -138,11 +139,13 @@
   function showConversation(data) {
     remember(data.id);
     (data.messages || []).forEach(addEntry);
+    currentStatus = data.status;
     handoverButton.hidden = data.status !== "bot";
   }
 
   function resetLog() {
     rendered = {};
+    currentStatus = "bot";
     while (log.firstChild) log.removeChild(log.firstChild);
   }
 
@@ -194,12 +197,12 @@
     ensureConversation()
       .then(function (id) { return request("POST", conversationsUrl + id + "/handover/"); })
       .then(function (result) {
-        if (!result.ok) {
-          showError(result.data.detail || "Could not reach a person right now.");
-          if (result.data.login_required) addEntry({ id: "login-" + Date.now(), sender: "system", text: result.data.detail,
+        if (result.data.login_required) {
+          addEntry({ id: "login-" + Date.now(), sender: "system", text: result.data.detail,
             links: [{ kind: "login", title: "Log in", url: loginUrl }] });
           return;
         }
+        if (!result.ok) { showError(result.data.detail || "Could not reach a person right now."); return; }
         showConversation(result.data);
       })
       .catch(function (error) { showError(error.message); })
@@ -208,8 +211,10 @@
 
   function startPolling() {
     stopPolling();
-    // Agent replies after a hand-over arrive by polling (cheap: two queries per read).
-    pollTimer = setInterval(function () { if (!busy && conversationId) load(); }, 5000);
+    // Agent replies can only arrive after a hand-over; they come by polling while the panel is open.
+    pollTimer = setInterval(function () {
+      if (!busy && conversationId && currentStatus === "handed_over") load();
+    }, 5000);
   }
   function stopPolling() { if (pollTimer) clearInterval(pollTimer); pollTimer = null; }
 
