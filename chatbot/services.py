@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -262,15 +263,19 @@ def _confidence(reply: EngineReply) -> float:
 
 
 def _with_articles(reply: EngineReply, hits) -> EngineReply:
-    from dataclasses import replace
-
     return replace(reply, articles=tuple(hits))
 
 
+@dataclass
 class _Answer:
-    def __init__(self, text: str, *, action: str, links=(), article=None, awaiting: str = "", unsure=False):
-        self.text, self.action, self.links, self.article = text, action, list(links), article
-        self.awaiting, self.unsure = awaiting, unsure
+    """What the bot says back, before it is stored."""
+
+    text: str
+    action: str
+    links: list = field(default_factory=list)
+    article: Article | None = None
+    awaiting: str = ""  # the ASK_* action to pass to the engine with the next message
+    unsure: bool = False
 
 
 def _login_link() -> dict:
