@@ -21,7 +21,7 @@ def test_concurrent_hand_overs_open_one_ticket(customer):
         try:
             barrier.wait()
             results.append(services.conversation_hand_over(conversation=conversation).ticket_id)
-        except Exception as exc:  # collected and asserted below
+        except Exception as exc:  # noqa: BLE001 - any error in a thread is collected and asserted below
             errors.append(exc)
         finally:
             connection.close()
