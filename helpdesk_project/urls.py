@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("chatbot.api.urls")),
 ]
 
 
@@ -34,6 +35,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("shop/", include("inventory.urls")),
+    path("help/", include("chatbot.urls")),
     path("", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

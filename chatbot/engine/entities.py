@@ -13,8 +13,8 @@ from .types import Entities, ProductMatch
 
 # Ticket references are "TCK-00042"; customers also type "tck 42", "TCK00042" or "ticket 00318".
 _TICKET_RE = re.compile(r"\b(?:tck[-\s#]?|ticket\s*(?:no\.?|number|nr|#)?\s*)(\d{1,6})\b", re.IGNORECASE)
-# Order numbers: "ORD-33120", "#20931", "order 10452", "order nr 80234", or a bare 5-8 digit number.
-_ORDER_PREFIXED_RE = re.compile(r"\b(?:ord-?|order\s*(?:no\.?|number|nr|#)?\s*#?)(\d{4,8})\b", re.IGNORECASE)
+# Order numbers: "SD-000123" (ours), "ORD-33120", "#20931", "order 10452", "order nr 80234", or a bare 5-8 digit number.
+_ORDER_PREFIXED_RE = re.compile(r"\b(?:ord-?|sd-?|order\s*(?:no\.?|number|nr|#)?\s*#?)(\d{4,8})\b", re.IGNORECASE)
 _ORDER_HASH_RE = re.compile(r"#(\d{4,8})\b")
 _BARE_NUMBER_RE = re.compile(r"(?<![\w.,-])(\d{5,8})(?![\w.,])")
 

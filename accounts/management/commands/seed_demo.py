@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import SeedReport, seed_accounts
+from chatbot.demo import seed_articles
 from inventory.demo import CUSTOMER_PASSWORD, seed_inventory
 from tickets.demo import seed_helpdesk
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         self.stdout.write("Seeding the catalogue and a year of sales history...")
         seed_inventory(report)
         seed_helpdesk(report)
+        seed_articles(report)
         report.created = {what: n for what, n in report.created.items() if n}
         if report.created:
             created = ", ".join(f"{n} {what}" for what, n in sorted(report.created.items()))

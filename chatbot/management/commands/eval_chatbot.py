@@ -22,6 +22,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--errors", action="store_true", help="Also list misclassified messages.")
         parser.add_argument(
+            "--django",
+            action="store_true",
+            help="Also run every message through chatbot_reply (database articles, identity rules, writes; rolled back).",
+        )
+        parser.add_argument(
             "--intent-weight", type=float, default=0.5, help="Intent-vote weight to cross-validate with --tune."
         )
         parser.add_argument(
@@ -43,6 +48,13 @@ class Command(BaseCommand):
             self.stdout.write("\nmisclassified (gold -> predicted):")
             for line in report.errors:
                 self.stdout.write(f"  {line}")
+        if options["django"]:
+            from chatbot.evaluation import evaluate_service
+
+            self.stdout.write("")
+            service_report = evaluate_service(load_split(options["split"]), use_embeddings=not options["lexical"])
+            for line in service_report.lines():
+                self.stdout.write(line)
         return None
 
     def _tune(self, *, lexical: bool, intent_weight: float) -> None:

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import ChatMessage, Conversation
+from ..services import MAX_MESSAGE_LENGTH
+
+
+class MessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=MAX_MESSAGE_LENGTH,
+        trim_whitespace=True,
+        error_messages={"blank": "Write a message first.", "max_length": f"Messages are at most {MAX_MESSAGE_LENGTH} characters."},
+    )  # fmt: skip
+
+
+class FeedbackInputSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=ChatMessage.Feedback.choices)
+
+
+class LinkSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class EntrySerializer(serializers.Serializer):
+    """One line of the chat: the customer, the assistant, a system note, or an agent's reply."""
+
+    id = serializers.CharField(
+        help_text="m<id> for chat messages (rateable when sent by the bot), t<id> for agent replies."
+    )
+    sender = serializers.ChoiceField(choices=["customer", "bot", "system", "agent"])
+    text = serializers.CharField(help_text="Plain text: show it as text, never as HTML.")
+    created_at = serializers.DateTimeField()
+    links = LinkSerializer(many=True)
+    feedback = serializers.CharField(allow_blank=True)
+    rateable = serializers.BooleanField()
+    author_name = serializers.CharField(allow_blank=True)
+
+
+class ConversationSummarySerializer(serializers.ModelSerializer):
+    ticket_reference = serializers.SerializerMethodField()
+    # Plain string in the schema: a third "status" enum would collide with tickets' and orders'.
+    status = serializers.CharField(read_only=True, help_text="bot, handed_over or closed")
+
+    class Meta:
+        model = Conversation
+        fields = ["id", "status", "ticket_reference", "created_at", "updated_at"]
+
+    def get_ticket_reference(self, obj) -> str:
+        return obj.ticket.reference if obj.ticket_id else ""
+
+
+class ConversationSerializer(ConversationSummarySerializer):
+    messages = serializers.SerializerMethodField()
+
+    class Meta(ConversationSummarySerializer.Meta):
+        fields = [*ConversationSummarySerializer.Meta.fields, "messages"]
+
+    def get_messages(self, obj) -> list[dict]:
+        return EntrySerializer(self.context["entries"], many=True).data
+
+
+class FeedbackOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    feedback = serializers.CharField()

@@ -1,0 +1,52 @@
+"""Markdown to safe HTML (help pages, admin preview) and to plain text (chat replies).
+
+Article bodies are written by agents but are still treated as untrusted data: Markdown passes raw
+HTML through, so every rendering goes through nh3 (Rust ``ammonia``), a maintained allow-list
+sanitiser. Scripts, event handlers, styles and ``javascript:``/``data:`` URLs never survive.
+"""
+
+from __future__ import annotations
+
+import html
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
+    "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "a",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def _markdown(source: str) -> str:
+    return markdown.markdown(source or "", extensions=["tables", "sane_lists"], output_format="html")
+
+
+def render_markdown(source: str) -> str:
+    """Sanitised HTML for a Markdown source; safe to mark_safe."""
+    return nh3.clean(
+        _markdown(source),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def markdown_to_text(source: str) -> str:
+    """The text a reader sees, with every tag (and script/style content) removed."""
+    cleaned = nh3.clean(_markdown(source), tags=set(), attributes={}, strip_comments=True)
+    return " ".join(html.unescape(cleaned).split())
+
+
+def first_paragraph_text(source: str) -> str:
+    """Plain text of the first non-empty paragraph of a Markdown body (a chat answer's gist)."""
+    for block in (source or "").split("\n\n"):
+        text = markdown_to_text(block)
+        if text:
+            return text
+    return ""

@@ -1,0 +1,304 @@
+"""chatbot_reply: live answers for the right customer only, identity rules, hand-over."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import CustomerFactory
+from chatbot import runtime, services
+from chatbot.models import ChatMessage, Conversation
+from chatbot.selectors import conversation_transcript
+from chatbot.tests.factories import ConversationFactory
+from inventory import services as inventory_services
+from inventory.tests.factories import ProductFactory, place_order, with_stock
+from tickets.models import Channel, Queue, Ticket
+from tickets.services import ticket_create, ticket_reply_agent
+
+pytestmark = pytest.mark.usefixtures("help_centre")
+
+
+@pytest.fixture
+def queues(db):
+    return {
+        slug: Queue.objects.create(slug=slug, name=slug.title(), position=i)
+        for i, slug in enumerate(["general", "orders", "returns", "products", "account"])
+    }
+
+
+@pytest.fixture
+def product(store, help_centre):
+    product = with_stock(ProductFactory(store=store, name="Oak Garden Bench", price="149.00"), 20)
+    runtime.refresh_product_names()  # what the engine does every few minutes in production
+    return product
+
+
+def mine(user):
+    return ConversationFactory(user=user, visitor="")
+
+
+def ask(conversation, text):
+    return services.chatbot_reply(conversation=conversation, text=text)
+
+
+def bot_text(messages):
+    return "\n".join(m.text for m in messages if m.sender != "customer")
+
+
+# --- live data, right customer only -----------------------------------------------------------
+
+
+def test_order_status_answered_from_the_customers_order(customer, product):
+    order = place_order(customer, (product, 1))
+
+    messages = ask(mine(customer), f"Where is my order {order.number}?")
+
+    assert [m.sender for m in messages] == ["customer", "bot"]
+    assert f"Order {order.number}" in messages[1].text
+    assert "being prepared for dispatch" in messages[1].text
+    assert messages[1].links == [
+        {"kind": "order", "title": f"Order {order.number}", "url": f"/shop/orders/{order.pk}/"}
+    ]
+
+
+def test_shipped_order_says_so(customer, product):
+    order = place_order(customer, (product, 1))
+    assert inventory_services.order_line_mark_shipped(line=order.lines.get())
+
+    messages = ask(mine(customer), f"status of order {order.number}")
+
+    assert "is on its way" in messages[1].text
+
+
+def test_where_is_my_order_without_a_number_answers_the_latest_order(customer, product):
+    order = place_order(customer, (product, 2))
+
+    messages = ask(mine(customer), "where is my order")
+
+    assert messages[1].text.startswith(f"Order {order.number}")
+
+
+def test_another_customers_order_answers_like_a_missing_one(customer, product):
+    other_order = place_order(CustomerFactory(), (product, 1))
+    missing = other_order.pk + 1000
+
+    foreign = ask(mine(customer), f"where is order {other_order.number}")[1].text
+    unknown = ask(mine(customer), f"where is order SD-{missing:06d}")[1].text
+
+    assert foreign == services.NOT_FOUND_ORDER.format(ref=other_order.number)
+    assert unknown == services.NOT_FOUND_ORDER.format(ref=f"SD-{missing:06d}")
+    assert "Oak" not in foreign
+    assert "Casey" not in foreign
+
+
+def test_ticket_status_with_last_public_reply(customer, agent, queues):
+    queues["orders"].agents.add(agent)
+    ticket = ticket_create(requester=customer, queue=queues["orders"], subject="Bench", description="Wobbly leg")
+    ticket_reply_agent(ticket=ticket, agent=agent, body="A new leg is on its way.")
+    ticket_reply_agent(ticket=ticket, agent=agent, body="Secret internal note", internal=True)
+
+    text = ask(mine(customer), f"what is the status of ticket {ticket.reference}")[1].text
+
+    assert text.startswith(f"Your request {ticket.reference} “Bench” is open.")
+    assert "A new leg is on its way." in text
+    assert "Secret" not in text
+
+
+def test_another_customers_ticket_reveals_nothing(customer, queues):
+    ticket = ticket_create(requester=CustomerFactory(), queue=queues["general"], subject="Private", description="x")
+
+    text = ask(mine(customer), f"status of ticket {ticket.reference}")[1].text
+    unknown = ask(mine(customer), "status of ticket TCK-99999")[1].text
+
+    assert (
+        text
+        == f"I can't find a request {ticket.reference} on your account. Your requests are listed under “My requests”."
+    )
+    assert unknown == text.replace(ticket.reference, "TCK-99999")
+
+
+def test_stock_and_price_of_a_product(customer, product):
+    text = ask(mine(customer), "is the oak garden bench in stock?")[1].text
+
+    assert text == "Oak Garden Bench: in stock, €149.00."
+
+
+def test_delivery_estimate_for_a_product(product):
+    conversation = ConversationFactory()
+    today = timezone.localdate()
+
+    text = ask(conversation, "when would the oak garden bench arrive if I order today")[1].text
+
+    expected = f"{(today + timedelta(days=1)).day} "
+    assert text.startswith("Oak Garden Bench is in stock. Ordered today it should arrive between ")
+    assert expected in text
+
+
+def test_faq_answer_links_the_article_as_plain_text():
+    messages = ask(ConversationFactory(), "how much is shipping?")
+
+    reply = messages[1]
+    assert reply.article.slug == "shipping-costs"
+    assert "€4.95" in reply.text
+    assert "**" not in reply.text
+    assert reply.links == [
+        {"kind": "article", "title": "Shipping costs and free delivery", "url": "/help/shipping-costs/"}
+    ]
+    assert messages[0].needs_review is False
+
+
+# --- identity: anonymous visitors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["where is my order", "where is order SD-000001", "my email is jo@example.com", "status of TCK-00001", "#123456"],
+)
+def test_anonymous_visitor_is_asked_to_log_in_and_learns_nothing(customer, product, text):
+    place_order(customer, (product, 1))
+    conversation = ConversationFactory()
+
+    reply = ask(conversation, text)[1]
+
+    assert reply.text == services.LOGIN_TEXT
+    assert reply.links == [{"kind": "login", "title": "Log in", "url": "/accounts/login/"}]
+
+
+# --- unsure, hand-over -----------------------------------------------------------------------------
+
+
+def test_unsure_offers_articles_and_records_the_question():
+    messages = ask(ConversationFactory(), "what is the capital of france")
+
+    assert messages[1].action == "unsure"
+    assert messages[0].needs_review is True
+    assert "not sure" in messages[1].text
+
+
+def test_two_unsure_answers_in_a_row_hand_over(customer, queues):
+    conversation = mine(customer)
+
+    ask(conversation, "what is the capital of france")
+    messages = ask(conversation, "who won the football yesterday")
+
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.HANDED_OVER
+    ticket = conversation.ticket
+    assert (ticket.channel, ticket.requester, ticket.queue) == (Channel.CHAT, customer, queues["general"])
+    assert "Customer: what is the capital of france" in ticket.description
+    assert "Handed over because: 2 unsure answers in a row." in ticket.description
+    assert messages[-1].sender == "system"
+    assert ticket.reference in messages[-1].text
+
+
+def test_asking_for_a_person_hands_over_to_the_right_queue_with_offered_articles(customer, queues):
+    conversation = mine(customer)
+    ask(conversation, "can I return something?")
+
+    messages = ask(conversation, "I want to talk to a person")
+
+    ticket = Ticket.objects.get()
+    assert ticket.queue == queues["returns"]
+    assert "Help articles the assistant already offered:" in ticket.description
+    assert "/help/how-to-return/" in ticket.description
+    assert [m.sender for m in messages] == ["customer", "system"]
+
+
+def test_unhappy_customer_is_handed_over(customer, queues):
+    conversation = mine(customer)
+
+    ask(conversation, "this is useless, I am furious")
+
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.HANDED_OVER
+
+
+def test_hand_over_twice_opens_one_ticket(customer, queues):
+    conversation = mine(customer)
+    ask(conversation, "hello")
+
+    first = services.conversation_hand_over(conversation=conversation)
+    second = services.conversation_hand_over(conversation=Conversation.objects.get(pk=conversation.pk))
+
+    assert Ticket.objects.count() == 1
+    assert first.ticket_id == second.ticket_id
+    assert conversation.messages.filter(sender="system").count() == 1
+
+
+def test_a_stale_second_hand_over_loses_the_conditional_update(customer, queues, monkeypatch):
+    """Two requests that both read "no ticket yet": the loser's ticket is rolled back."""
+    conversation = mine(customer)
+    winner = services.conversation_hand_over(conversation=conversation)
+    # Simulate the race: the second caller's locked read still saw no ticket.
+    real_get = Conversation.objects.select_for_update
+
+    class Stale:
+        def get(self, pk):
+            stale = Conversation.objects.get(pk=pk)
+            stale.ticket_id = None
+            return stale
+
+    monkeypatch.setattr(Conversation.objects, "select_for_update", lambda: Stale())
+    services.conversation_hand_over(conversation=conversation)
+    monkeypatch.setattr(Conversation.objects, "select_for_update", real_get)
+
+    assert list(Ticket.objects.values_list("pk", flat=True)) == [winner.ticket_id]
+
+
+def test_anonymous_hand_over_asks_to_log_in_and_opens_nothing(queues):
+    conversation = ConversationFactory()
+
+    messages = ask(conversation, "talk to a person please")
+
+    assert messages[-1].text == services.LOGIN_FOR_HANDOVER_TEXT
+    assert Ticket.objects.count() == 0
+    with pytest.raises(services.ChatError):
+        services.conversation_hand_over(conversation=conversation)
+    assert Ticket.objects.count() == 0
+
+
+def test_after_hand_over_messages_go_to_the_ticket_and_agent_replies_show_in_the_chat(customer, agent, queues):
+    queues["general"].agents.add(agent)
+    conversation = mine(customer)
+    ask(conversation, "talk to a person")
+    conversation.refresh_from_db()
+
+    messages = ask(conversation, "My parcel never came")
+    ticket_reply_agent(ticket=conversation.ticket, agent=agent, body="Sorry! I'm sending a new one.")
+    ticket_reply_agent(ticket=conversation.ticket, agent=agent, body="internal only", internal=True)
+
+    assert [m.sender for m in messages] == ["customer"]
+    assert conversation.ticket.messages.filter(author_kind="customer", body="My parcel never came").exists()
+    entries = conversation_transcript(Conversation.objects.get(pk=conversation.pk))
+    assert [(e.sender, e.text) for e in entries[-2:]] == [
+        ("customer", "My parcel never came"),
+        ("agent", "Sorry! I'm sending a new one."),
+    ]
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 1001])
+def test_empty_or_oversized_message_is_refused_and_nothing_is_stored(text):
+    conversation = ConversationFactory()
+
+    with pytest.raises(services.ChatError):
+        ask(conversation, text)
+
+    assert ChatMessage.objects.count() == 0
+
+
+def test_feedback_only_on_bot_replies():
+    conversation = ConversationFactory()
+    question, answer = ask(conversation, "how much is shipping?")
+
+    services.message_feedback(message=answer, value="up")
+    with pytest.raises(services.ChatError):
+        services.message_feedback(message=question, value="up")
+    with pytest.raises(services.ChatError):
+        services.message_feedback(message=answer, value="meh")
+
+    answer.refresh_from_db()
+    question.refresh_from_db()
+    assert (answer.feedback, question.feedback) == ("up", "")
