@@ -65,3 +65,12 @@ class ConversationSerializer(ConversationSummarySerializer):
 class FeedbackOutputSerializer(serializers.Serializer):
     id = serializers.CharField()
     feedback = serializers.CharField()
+
+
+class ConversationPageSerializer(serializers.Serializer):
+    """One page of conversations, as the list endpoint answers it."""
+
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ConversationSummarySerializer(many=True)

@@ -23,6 +23,7 @@ from ..models import ChatMessage, Conversation
 from ..visitor import visitor_token
 from . import schema  # noqa: F401  (registers the OpenAPI scheme for ChatSessionAuthentication)
 from .serializers import (
+    ConversationPageSerializer,
     ConversationSerializer,
     ConversationSummarySerializer,
     FeedbackInputSerializer,
@@ -86,7 +87,11 @@ class ConversationListView(ChatAPIView):
             return [ChatSessionThrottle(), ChatIPThrottle()]
         return [AnonRateThrottle(), UserRateThrottle()]
 
-    @extend_schema(summary="Your conversations, newest first", responses=ConversationSummarySerializer(many=True))
+    @extend_schema(
+        summary="Your conversations, newest first",
+        responses=ConversationPageSerializer,
+        operation_id="v1_chat_conversations_list",
+    )
     def get(self, request):
         user, visitor = self.owner()
         qs = selectors.conversation_list_for(user=user, visitor=visitor).select_related("ticket")

@@ -5,9 +5,7 @@ Run with ``pytest -m browser``; needs /usr/bin/chromium (never ``playwright inst
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -16,42 +14,23 @@ from inventory.models import Order, Product
 
 from .factories import ProductFactory, with_stock
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
-]
-
-
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # are synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+# One shared Chromium for the whole session (root conftest): two Playwright instances in
+# one process collide on their event loops.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize(
     "viewport", [{"width": 390, "height": 844}, {"width": 1366, "height": 900}], ids=["phone", "desktop"]
 )
-def test_customer_finds_product_adds_to_cart_and_checks_out(live_server, browser, viewport):
+def test_customer_finds_product_adds_to_cart_and_checks_out(new_page, viewport):
     store = StoreFactory()
     product = with_stock(ProductFactory(store=store, name="Blue Teapot", price=Decimal("24.50")), 3)
     ProductFactory(store=store, name="Red Kettle")
     customer = CustomerFactory(name="Casey Customer")
-    page = browser.new_page(viewport=viewport)
-    page.set_default_timeout(15000)
+    page = new_page(viewport)
 
     # Find it from the home page search.
-    page.goto(live_server.url + "/")
+    page.goto("/")
     page.fill("#home-search", "teapot")
     page.press("#home-search", "Enter")
     page.get_by_role("link", name="Blue Teapot").click()
@@ -77,4 +56,3 @@ def test_customer_finds_product_adds_to_cart_and_checks_out(live_server, browser
     order = Order.objects.get(customer=customer)
     assert (order.total, order.payment_method, order.delivery_name) == (Decimal("49.00"), "pickup", "Casey Customer")
     assert Product.objects.get(pk=product.pk).on_hand == 1
-    page.close()

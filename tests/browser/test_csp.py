@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 
 from accounts.tests.factories import PASSWORD, AgentFactory, OpsFactory
+from chatbot.demo import seed_articles
+from chatbot.models import Article
 from conftest import DESKTOP, browser_login
 from inventory import services_forecast
 from inventory.models import DemandForecast
@@ -42,9 +44,23 @@ def test_main_pages_run_under_the_csp(new_page, customer, store):
     services_forecast.demand_forecast_run(products=[kettle], as_of=AS_OF)
     forecast = DemandForecast.objects.get(product=kettle)
     ops = OpsFactory(is_superuser=True)
+    seed_articles()
+    article = Article.objects.filter(is_published=True).first()
 
     visits = [
-        (None, ["/", "/shop/", product.get_absolute_url(), "/accounts/login/", "/accounts/signup/", "/api/docs/"]),
+        (
+            None,
+            [
+                "/",
+                "/shop/",
+                product.get_absolute_url(),
+                "/accounts/login/",
+                "/accounts/signup/",
+                "/api/docs/",
+                "/help/",
+                f"/help/{article.slug}/",
+            ],
+        ),
         (customer, ["/support/tickets/", "/support/tickets/new/", f"/support/tickets/{ticket.reference}/"]),
         (agent, ["/desk/", f"/desk/tickets/{ticket.pk}/", "/desk/dashboard/"]),
         (
