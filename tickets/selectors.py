@@ -91,10 +91,12 @@ def ticket_detail_for_agent(user: User, ticket_id: int) -> Ticket:
 def ticket_list_for_customer(user: User) -> QuerySet[Ticket]:
     if not user.is_authenticated:
         return Ticket.objects.none()
+    # Explicit order: Meta.ordering is not applied to a query that aggregates (GROUP BY).
     return (
         Ticket.objects.filter(requester=user)
         .select_related("queue")
         .annotate(public_messages=Count("messages", filter=Q(messages__is_internal=False)))
+        .order_by("-created_at", "-id")
     )
 
 
