@@ -1,6 +1,9 @@
 """API-wide wiring: every error answer carries a ``detail``."""
 
+from django.db import DataError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 
 def exception_handler(exc, context):
@@ -10,6 +13,11 @@ def exception_handler(exc, context):
     ``detail`` being present on every 4xx while still reading per-field errors.
     """
     response = drf_exception_handler(exc, context)
+    if response is None and isinstance(exc, DataError):
+        # The database refused a value the serializers let through (a date or number out of
+        # its range, e.g. a time-zone offset PostgreSQL does not know): bad input, not a bug.
+        set_rollback()
+        return Response({"detail": "A value in the request is out of range."}, status=400)
     if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": "Invalid input.", "errors": response.data}
     elif response is not None and isinstance(response.data, list):

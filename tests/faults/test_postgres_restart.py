@@ -53,14 +53,13 @@ def app_on_throwaway_postgres():
         "ALLOWED_HOSTS": "127.0.0.1",
         "CELERY_TASK_ALWAYS_EAGER": "true",
     }
-    subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        check=True,
-        timeout=300,
-    )
+    # The server runs with production-like static files (hashed manifest), so collect them.
+    for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):
+        subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, env=env, check=True, timeout=300
+        )
     port = free_port()
+    log = (cluster.root / "gunicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -80,8 +79,8 @@ def app_on_throwaway_postgres():
         ],
         cwd=settings.BASE_DIR,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         assert wait_for(lambda: port_open(port), timeout=30)
@@ -89,12 +88,15 @@ def app_on_throwaway_postgres():
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
+        print((cluster.root / "gunicorn.log").read_text()[-3000:])  # noqa: T201 - the server's log, on failure
         cluster.destroy()
 
 
 def test_requests_during_a_restart_get_a_clean_503_and_the_app_recovers(app_on_throwaway_postgres):
     cluster, base = app_on_throwaway_postgres
-    assert all(_get(base + path)[0] == 200 for path in PATHS)
+    first = {path: _get(base + path) for path in PATHS}
+    assert {path: status for path, (status, _) in first.items()} == dict.fromkeys(PATHS, 200), first
 
     # Load while the database goes down and comes back
     results: list[tuple[str, int, str]] = []

@@ -22,7 +22,9 @@ from inventory.tests.factories import ProductFactory, PurchaseOrderFactory, plac
 from tickets import services as ticket_services
 from tickets.tests.factories import QueueFactory, sla_policies
 
-pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
+# Real transactions, as in production: a request the database refuses must not poison the
+# requests after it (inside one test-wide transaction on PostgreSQL it would).
+pytestmark = [pytest.mark.fuzz, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
