@@ -139,6 +139,12 @@ def _is_connection_error(exc: Exception) -> bool:
     return any(marker in text for marker in markers)
 
 
+def ping(request: HttpRequest) -> HttpResponse:
+    """The cheapest possible answer (no database, cache or template): a liveness probe, and the
+    ceiling that the load benchmark measures every page against."""
+    return HttpResponse("pong", content_type="text/plain")
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness and readiness for load balancers: 200 when all parts answer, else 503 naming them."""
     from django.http import JsonResponse

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import healthz
+from accounts.views import healthz, ping
 from inventory.views import home
 
 handler404 = "accounts.views.page_not_found"
@@ -33,6 +33,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("ping", ping, name="ping"),
     path("accounts/", include("accounts.urls")),
     path("shop/", include("inventory.urls")),
     path("help/", include("chatbot.urls")),

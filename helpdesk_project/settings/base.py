@@ -350,6 +350,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Chat API limits per browser session and per address (a load test from one address raises the latter).
+CHATBOT_RATE_SESSION = env("CHATBOT_RATE_SESSION", default="20/min")
+CHATBOT_RATE_IP = env("CHATBOT_RATE_IP", default="60/min")
+
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
