@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -25,7 +25,7 @@ from accounts.demo import SeedReport
 from accounts.models import Role, Store, User
 
 from . import services
-from .models import Category, Order, Product, PurchaseOrder, StockMovement, Supplier
+from .models import Category, Order, OrderLine, Product, PurchaseOrder, StockMovement, Supplier
 
 HISTORY_DAYS = 365
 WEEKLY = [0.85, 0.8, 0.9, 1.0, 1.15, 1.45, 1.1]  # Monday .. Sunday
@@ -348,3 +348,166 @@ def _seed_orders(report, customers, today) -> None:
         payment_method=Order.PaymentMethod.PAY_AT_PICKUP,
     )
     report.count("orders", 2)
+
+
+# -- scaled data for the load benchmark (`manage.py seed_scaled`) ---------------------------------
+
+SCALED_SKU_PREFIX = "LD"
+SCALED_CUSTOMER_DOMAIN = "load.stockdesk.local"
+
+
+def seed_scaled_customers(report: SeedReport, *, count: int) -> list[int]:
+    """``count`` customers ``shopper00001@load.stockdesk.local`` … (password: the demo customers')."""
+    group = Group.objects.get(name=Role.CUSTOMER)
+    existing = set(User.objects.filter(email__endswith=f"@{SCALED_CUSTOMER_DOMAIN}").values_list("email", flat=True))
+    password = make_password(CUSTOMER_PASSWORD)
+    new = [
+        User(email=email, name=f"Shopper {i:05d}", password=password)
+        for i in range(1, count + 1)
+        if (email := f"shopper{i:05d}@{SCALED_CUSTOMER_DOMAIN}") not in existing
+    ]
+    with transaction.atomic():
+        User.objects.bulk_create(new, batch_size=2000)
+        created = User.objects.filter(email__in=[u.email for u in new]).values_list("pk", flat=True)
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=pk, group_id=group.pk) for pk in created], batch_size=2000
+        )
+    report.count("load customers", len(new))
+    return list(User.objects.filter(email__endswith=f"@{SCALED_CUSTOMER_DOMAIN}").values_list("pk", flat=True))
+
+
+def seed_scaled_catalogue(
+    report: SeedReport, *, store_slug: str, products: int, orders: int, customer_ids: list[int], seed: int = 7
+) -> None:
+    """Top the store up to ``products`` active products and the shop to ``orders`` orders, in bulk.
+
+    Every product gets an opening receipt large enough for the orders written here, and every
+    order line a sale movement, so the ledger still sums to ``on_hand`` (``check_stock`` clean).
+    Orders are spread over the last year and mostly delivered. Idempotent: counts are targets.
+    """
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    store = Store.objects.get(slug=store_slug)
+    categories = list(Category.objects.filter(slug__in=STORES[store_slug][0]))
+    suppliers = list(Supplier.objects.filter(store=store))
+    have = Product.objects.filter(store=store).count()
+    start = Product.objects.filter(store=store, sku__startswith=f"{SCALED_SKU_PREFIX}-").count()
+    new_products = []
+    for i in range(start, start + max(products - have, 0)):
+        category = categories[i % len(categories)]
+        nouns = CATEGORIES[category.slug][1]
+        name = f"{VARIANTS[(i // len(categories)) % len(VARIANTS)]} {nouns[i % len(nouns)]} {i + 1:05d}"
+        sku = f"{SCALED_SKU_PREFIX}-{i + 1:05d}"
+        price = Decimal(str(round(rng.uniform(3, 160), 2)))
+        new_products.append(
+            Product(
+                store=store,
+                sku=sku,
+                name=name,
+                slug=slugify(f"{sku} {name}"),
+                description=f"{name}: a dependable {nouns[i % len(nouns)].lower()} for everyday use.",
+                category=category,
+                supplier=suppliers[i % len(suppliers)] if suppliers else None,
+                price=price,
+                sale_price=(price * Decimal("0.8")).quantize(Decimal("0.01")) if i % 9 == 0 else None,
+                cost=(price * Decimal("0.6")).quantize(Decimal("0.01")),
+                reorder_point=5,
+                reorder_quantity=40,
+                # One in 40 is a new arrival; the rest were on sale for the whole order history.
+                launch_date=today - timedelta(days=rng.randint(0, 20) if i % 40 == 7 else rng.randint(370, 800)),
+                announced_at=timezone.now(),
+            )
+        )
+    with transaction.atomic():
+        Product.objects.bulk_create(new_products, batch_size=2000)
+    report.count("load products", len(new_products))
+
+    missing = orders - Order.objects.filter(store=store).count()
+    pool = list(
+        Product.objects.filter(
+            store=store,
+            sku__startswith=f"{SCALED_SKU_PREFIX}-",
+            movements__isnull=True,
+            launch_date__lt=today - timedelta(days=365),
+        )
+        .values_list("pk", "price", "cost", "launch_date")
+        .order_by("pk")
+    )
+    if not pool:
+        return
+    # Plan the orders first, so each product's opening receipt covers exactly what it sells.
+    sold: dict[int, int] = {pk: 0 for pk, *_ in pool}
+    planned = []
+    for _ in range(max(missing, 0)):
+        lines = rng.sample(pool, k=min(len(pool), rng.choice([1, 1, 1, 2, 2, 3])))
+        created = timezone.make_aware(datetime.combine(today - timedelta(days=rng.randint(1, 365)), time(12, 0)))
+        quantities = [rng.choice([1, 1, 1, 2, 3]) for _ in lines]
+        for (pk, *_), qty in zip(lines, quantities, strict=True):
+            sold[pk] += qty
+        planned.append((created, lines, quantities))
+    with transaction.atomic():
+        openings = [
+            StockMovement(
+                product_id=pk,
+                kind=StockMovement.Kind.RECEIPT,
+                quantity=sold[pk] + rng.randint(0, 60) + 1,
+                unit_cost=cost,
+                reference="load:opening",
+                created_at=timezone.make_aware(datetime.combine(today - timedelta(days=400), time(7, 0))),
+            )
+            for pk, _price, cost, _launch in pool
+        ]
+        StockMovement.objects.bulk_create(openings, batch_size=5000)
+        order_rows = [
+            Order(
+                store=store,
+                customer_id=customer_ids[n % len(customer_ids)],
+                payment_method=Order.PaymentMethod.CASH_ON_DELIVERY if n % 3 else Order.PaymentMethod.PAY_AT_PICKUP,
+                delivery_name=f"Shopper {n % len(customer_ids) + 1:05d}",
+                delivery_address=f"{n % 300 + 1} Load Street",
+                delivery_postcode="1000 AA",
+                delivery_city="Amsterdam",
+                total=sum((price * q for (_pk, price, *_), q in zip(lines, qty, strict=True)), Decimal("0")),
+                created_at=created,
+            )
+            for n, (created, lines, qty) in enumerate(planned)
+        ]
+        Order.objects.bulk_create(order_rows, batch_size=5000)
+        line_rows, sales = [], []
+        for order, (created, lines, qty) in zip(order_rows, planned, strict=True):
+            for (pk, price, cost, _launch), q in zip(lines, qty, strict=True):
+                delivered = created + timedelta(days=2)
+                line_rows.append(
+                    OrderLine(
+                        order_id=order.pk,
+                        product_id=pk,
+                        quantity=q,
+                        unit_price=price,
+                        status=OrderLine.Status.DELIVERED,
+                        shipped_at=created + timedelta(days=1),
+                        delivered_at=delivered,
+                    )
+                )
+                sales.append(
+                    StockMovement(
+                        product_id=pk,
+                        kind=StockMovement.Kind.SALE,
+                        quantity=-q,
+                        unit_cost=cost,
+                        reference=f"order:{order.pk}",
+                        created_at=created,
+                    )
+                )
+        OrderLine.objects.bulk_create(line_rows, batch_size=5000)
+        StockMovement.objects.bulk_create(sales, batch_size=5000)
+        # on_hand = the ledger's sum, set in one statement from the rows just written.
+        Product.objects.filter(pk__in=[pk for pk, *_ in pool]).update(
+            on_hand=Subquery(
+                StockMovement.objects.filter(product=OuterRef("pk"))
+                .values("product")
+                .annotate(total=Sum("quantity"))
+                .values("total")
+            )
+        )
+    report.count("load orders", len(order_rows))
+    report.count("load order lines", len(line_rows))

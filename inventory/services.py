@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import Notification, Store, User
 from accounts.services import notify_template
 
+from . import storefront_cache
 from .models import (
     BackInStockSubscription,
     BudgetAlert,
@@ -109,6 +110,7 @@ def _stock_apply(
 def _stock_level_changed(*, product: Product, before: int) -> None:
     """Open or close the low-stock alert and tell back-in-stock subscribers, as the level implies."""
     after = product.on_hand
+    storefront_cache.product_changed(product.pk, listing_changed=(before <= 0) != (after <= 0))
     if after <= product.reorder_point:
         _stock_alert_open(product=product)
     else:
@@ -250,6 +252,7 @@ def stock_history_load(*, product: Product, movements: list[StockMovement]) -> i
     Product.objects.filter(pk=product.pk).update(on_hand=level)
     product.on_hand = level
     _stock_level_changed(product=product, before=level)
+    storefront_cache.product_changed(product.pk, listing_changed=True)  # from no stock to ``level``
     return len(movements)
 
 
@@ -608,6 +611,8 @@ def purchase_order_mark_ordered(*, purchase_order: PurchaseOrder, expected_date:
     )
     if not flipped:
         raise PurchaseOrderError(f"{purchase_order} is not a draft.")
+    for product_id in purchase_order.lines.values_list("product_id", flat=True):
+        storefront_cache.product_changed(product_id)  # its delivery estimate now follows this order
     purchase_order.refresh_from_db()
     return purchase_order
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import selectors, services, storefront_cache
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
 from .models import Category, CategoryFollow
@@ -22,43 +24,80 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def _home_data() -> dict:
+    return {
+        "new_arrivals": selectors.new_arrivals(),
+        "deals": selectors.deals(),
+        "categories": list(Category.objects.all()),
+    }
+
+
 def home(request):
-    return render(
-        request,
-        "storefront/home.html",
-        {
-            "new_arrivals": selectors.new_arrivals(),
-            "deals": selectors.deals(),
-            "categories": Category.objects.all(),
-        },
+    return render(request, "storefront/home.html", storefront_cache.home_page(_home_data))
+
+
+@dataclass(frozen=True)
+class CatalogueListing:
+    """What one catalogue page lists: cached as a whole (see ``storefront_cache``)."""
+
+    categories: list[Category]
+    category: Category | None
+    unknown_category: bool
+    count: int
+    number: int
+    num_pages: int
+    products: list
+
+    @property
+    def previous_number(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next_number(self) -> int | None:
+        return self.number + 1 if self.number < self.num_pages else None
+
+
+def _catalogue_listing(*, slug: str, query: str, sort: str, page: str) -> CatalogueListing:
+    categories = list(Category.objects.all())
+    category = next((c for c in categories if c.slug == slug), None) if slug else None
+    products = selectors.product_list_for_storefront(category=category, query=query, sort=sort)
+    current = Paginator(products, PAGE_SIZE).get_page(page)
+    return CatalogueListing(
+        categories=categories,
+        category=category,
+        unknown_category=bool(slug) and category is None,
+        count=current.paginator.count,
+        number=current.number,
+        num_pages=current.paginator.num_pages,
+        products=list(current.object_list),
     )
 
 
 def catalogue(request):
-    categories = list(Category.objects.all())
-    category = None
-    slug = request.GET.get("category", "")
-    if slug:
-        category = next((c for c in categories if c.slug == slug), None)
-        if category is None:
-            messages.error(request, "Unknown category; showing all products.")
+    slug = request.GET.get("category", "")[:100]
     sort = request.GET.get("sort", "name")
     if sort not in selectors.SORTS:
         sort = "name"
     query = request.GET.get("q", "")[:100]
-    products = selectors.product_list_for_storefront(category=category, query=query, sort=sort)
-    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = request.GET.get("page", "1")[:12]
+    params = {"category": slug, "q": query.strip(), "sort": sort, "page": page}
+    listing = storefront_cache.catalogue_listing(
+        params, lambda: _catalogue_listing(slug=slug, query=query, sort=sort, page=page)
+    )
+    if listing.unknown_category:
+        messages.error(request, "Unknown category; showing all products.")
+    category = listing.category
     following = False
     if category is not None and request.user.is_authenticated:
         following = CategoryFollow.objects.filter(user=request.user, category=category).exists()
-    params = request.GET.copy()
-    params.pop("page", None)
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
     return render(
         request,
         "storefront/catalogue.html",
         {
-            "page": page,
-            "categories": categories,
+            "listing": listing,
+            "categories": listing.categories,
             "category": category,
             "sort": sort,
             "sorts": [
@@ -69,16 +108,39 @@ def catalogue(request):
             ],
             "query": query,
             "following": following,
-            "querystring": params.urlencode(),
+            "querystring": querystring.urlencode(),
         },
     )
 
 
-def product_detail(request, pk: int, slug: str):
+@dataclass(frozen=True)
+class ProductPage:
+    """The shared part of a product page (cached per product version): no user, no forms."""
+
+    product: object
+    status_label: str
+    status_level: str
+    estimate: selectors.DeliveryEstimate
+    reviews: list
+
+
+def _product_page(pk: int) -> ProductPage:
     product = selectors.product_for_storefront(pk=pk)
+    status_label, status_level = selectors.stock_status(product)
+    return ProductPage(
+        product=product,
+        status_label=status_label,
+        status_level=status_level,
+        estimate=selectors.delivery_estimate(product=product),
+        reviews=selectors.review_list_for_product(product=product),
+    )
+
+
+def product_detail(request, pk: int, slug: str):
+    shared = storefront_cache.product_page(pk, lambda: _product_page(pk))
+    product = shared.product
     if product.slug != slug:
         return redirect(product, permanent=True)
-    status_label, status_level = selectors.stock_status(product)
     can_review = False
     if request.user.is_authenticated:
         can_review = (
@@ -90,10 +152,10 @@ def product_detail(request, pk: int, slug: str):
         "storefront/product.html",
         {
             "product": product,
-            "status_label": status_label,
-            "status_level": status_level,
-            "estimate": selectors.delivery_estimate(product=product),
-            "reviews": selectors.review_list_for_product(product=product),
+            "status_label": shared.status_label,
+            "status_level": shared.status_level,
+            "estimate": shared.estimate,
+            "reviews": shared.reviews,
             "cart_form": AddToCartForm(initial={"product": product.pk, "quantity": 1}),
             "notify_form": NotifyMeForm(initial={"email": getattr(request.user, "email", "")}),
             "review_form": ReviewForm() if can_review else None,

@@ -13,7 +13,7 @@ from accounts.demo import SeedReport
 from accounts.models import Role, User
 
 from . import services
-from .models import CannedResponse, Priority, Queue, SLAPolicy, Status, Ticket
+from .models import CannedResponse, Message, Priority, Queue, SLAPolicy, Status, Ticket
 
 QUEUES = [
     ("general", "General questions", "Anything else; email to support lands here first"),
@@ -165,3 +165,89 @@ def _seed_tickets(report: SeedReport, queues: dict[str, Queue], customers: list[
         if index == 0:
             services.ticket_change_priority(ticket=ticket, priority=Priority.HIGH, actor=agent)
         report.count("tickets")
+
+
+# -- scaled data for the load benchmark (`manage.py seed_scaled`) ---------------------------------
+
+SCALED_SUBJECTS = [
+    "Where is my parcel?",
+    "Wrong colour delivered",
+    "Refund not received yet",
+    "Can I change my delivery address?",
+    "Item arrived damaged",
+    "Question about sizes",
+    "Cannot log in to my account",
+    "Missing part in my order",
+    "Invoice needed for my company",
+    "When is this back in stock?",
+]
+
+
+def seed_scaled_tickets(report: SeedReport, *, tickets: int, open_share: float, messages: int, requester_ids) -> None:
+    """Top the desk up to ``tickets`` tickets (about ``open_share`` of them open) and ``messages`` messages.
+
+    Written in bulk, with due times from the SLA policies as ``ticket_create`` would set them, so the
+    desk's queue, overdue and search views see realistic data. Idempotent: counts are targets.
+    """
+    rng = random.Random(11)
+    now = timezone.now()
+    missing = tickets - Ticket.objects.count()
+    queues = list(Queue.objects.filter(is_active=True).prefetch_related("agents"))
+    policies = {p.priority: p for p in SLAPolicy.objects.all()}
+    if missing <= 0 or not queues or not requester_ids:
+        return
+    open_statuses = [Status.NEW, Status.OPEN, Status.OPEN, Status.WAITING, Status.ON_HOLD]
+    rows = []
+    for n in range(missing):
+        queue = queues[n % len(queues)]
+        agents = list(queue.agents.all())
+        priority = rng.choice([Priority.LOW, Priority.NORMAL, Priority.NORMAL, Priority.HIGH, Priority.URGENT])
+        is_open = rng.random() < open_share
+        status = rng.choice(open_statuses) if is_open else rng.choice([Status.RESOLVED, Status.CLOSED])
+        created = now - timedelta(minutes=rng.randint(10, 60 * 24 * 180 if not is_open else 60 * 24 * 10))
+        policy = policies.get(priority)
+        answered = status != Status.NEW
+        rows.append(
+            Ticket(
+                requester_id=requester_ids[rng.randrange(len(requester_ids))],
+                queue=queue,
+                subject=SCALED_SUBJECTS[n % len(SCALED_SUBJECTS)],
+                description="Hello, I have a question about my order. Could you have a look? Thanks.",
+                priority=priority,
+                status=status,
+                assignee=rng.choice(agents) if agents and status != Status.NEW else None,
+                first_response_due_at=created + timedelta(minutes=policy.first_response_minutes) if policy else None,
+                resolution_due_at=created + timedelta(minutes=policy.resolution_minutes) if policy else None,
+                first_responded_at=created + timedelta(minutes=rng.randint(5, 120)) if answered else None,
+                paused_at=now if status == Status.WAITING else None,
+                resolved_at=created + timedelta(days=1) if not is_open else None,
+                closed_at=created + timedelta(days=8) if status == Status.CLOSED else None,
+            )
+        )
+    with transaction.atomic():
+        Ticket.objects.bulk_create(rows, batch_size=5000)
+        # auto_now_add stamped "now"; spread creation back over the simulated history.
+        for chunk in range(0, len(rows), 5000):
+            batch = rows[chunk : chunk + 5000]
+            for ticket in batch:
+                ticket.created_at = ticket.first_response_due_at - timedelta(
+                    minutes=policies[ticket.priority].first_response_minutes
+                )
+            Ticket.objects.bulk_update(batch, ["created_at"], batch_size=5000)
+        want = max(messages - Message.objects.count(), 0)
+        message_rows = []
+        for i in range(want):
+            ticket = rows[i % len(rows)]
+            from_agent = i % 2 == 1 and ticket.assignee_id is not None
+            message_rows.append(
+                Message(
+                    ticket_id=ticket.pk,
+                    author_id=ticket.assignee_id if from_agent else ticket.requester_id,
+                    author_kind=Message.AuthorKind.AGENT if from_agent else Message.AuthorKind.CUSTOMER,
+                    body="Thanks, we are looking into it." if from_agent else "Any news on this? Thank you.",
+                    is_internal=from_agent and i % 10 == 3,
+                )
+            )
+        Message.objects.bulk_create(message_rows, batch_size=5000)
+    report.count("load tickets", len(rows))
+    report.count("load ticket messages", len(message_rows))

@@ -1,26 +1,52 @@
-"""The StockDesk load mix for locust (used by bench/load_bench.py; loopback only).
+"""The StockDesk load mix for locust (driven by bench/load_bench.py; loopback only).
 
-Anonymous browsing (home, catalogue pages, search, product pages), customers checking out,
-chatting and raising tickets, and agents working their queue. ``TrivialUser`` alone measures
-the ceiling: the same server answering /ping.
+Two kinds of user classes:
+
+- **Saturation** (no think time, one page each): ``Ping`` (the trivial view: the ceiling),
+  ``CataloguePages``, ``ProductPages``, ``AgentQueue``, ``TicketPages`` and ``Checkout`` (orders
+  through the API, one request per order). Run one class at a time to get that page's
+  requests/s at saturation, comparable with the ceiling measured in the same run.
+- **Realistic mix** (think time): ``Browser`` (anonymous: home, catalogue pages, search, product
+  pages), ``Customer`` (signs up, adds to cart and checks out, chats, raises a ticket) and
+  ``Agent`` (works the queue).
+
+The benchmark writes a fixture file (``BENCH_FIXTURES``, JSON) with product URLs and ids, open
+ticket URLs, API tokens of load customers and an agent's session cookie, so saturation users
+need no log-in (password hashing would dominate their first seconds).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
+from pathlib import Path
 
 from locust import HttpUser, between, task
+from locust.contrib.fasthttp import FastHttpUser
 
+FIXTURES = json.loads(Path(os.environ["BENCH_FIXTURES"]).read_text()) if os.environ.get("BENCH_FIXTURES") else {}
 PRODUCT_LINKS = re.compile(r'href="(/shop/product/\d+/[\w-]+/)"')
-SEARCH_WORDS = ["lamp", "towel", "knife", "garden", "pen", "kettle", "mat", "saw", "bulb"]
+SEARCH_WORDS = ["lamp", "towel", "knife", "garden", "pen", "kettle", "mat", "saw", "bulb", "teapot", "compact"]
+CATEGORIES = ["", "kitchen", "stationery", "bathroom", "toys"]
+DELIVERY = {
+    "delivery_name": "Bench Buyer",
+    "delivery_address": "1 Bench Street",
+    "delivery_postcode": "1000 AA",
+    "delivery_city": "Amsterdam",
+    "payment_method": "pickup",
+}
 
 
 def _csrf(client) -> str:
     return client.cookies.get("csrftoken", "")
 
 
-class TrivialUser(HttpUser):
+# --- saturation: one page each, no think time ---------------------------------------------------
+
+
+class Ping(FastHttpUser):
     wait_time = between(0, 0)
 
     @task
@@ -28,14 +54,71 @@ class TrivialUser(HttpUser):
         self.client.get("/ping", name="trivial /ping")
 
 
+class CataloguePages(FastHttpUser):
+    wait_time = between(0, 0)
+
+    @task
+    def catalogue(self):
+        category = random.choice(CATEGORIES)
+        query = f"category={category}&" if category else ""
+        self.client.get(f"/shop/?{query}page={random.randint(1, 20)}", name="catalogue")
+
+
+class ProductPages(FastHttpUser):
+    wait_time = between(0, 0)
+
+    @task
+    def product(self):
+        self.client.get(random.choice(FIXTURES["product_urls"]), name="product page")
+
+
+class AgentQueue(FastHttpUser):
+    wait_time = between(0, 0)
+
+    @task
+    def queue(self):
+        self.client.get("/desk/?view=open", name="agent queue", headers={"Cookie": FIXTURES["agent_cookie"]})
+
+
+class TicketPages(FastHttpUser):
+    wait_time = between(0, 0)
+
+    @task
+    def ticket(self):
+        self.client.get(
+            random.choice(FIXTURES["ticket_urls"]), name="ticket page", headers={"Cookie": FIXTURES["agent_cookie"]}
+        )
+
+
+class Checkout(FastHttpUser):
+    """Places one-line orders through the API as load customers; "sold out" is a correct answer."""
+
+    wait_time = between(0, 0)
+
+    @task
+    def order(self):
+        product = random.choice(FIXTURES["products"])
+        with self.client.post(
+            "/api/v1/orders/",
+            json={"items": [{"product": product["id"], "quantity": 1, "unit_price": product["price"]}], **DELIVERY},
+            headers={"Authorization": f"Token {random.choice(FIXTURES['tokens'])}"},
+            name="checkout (API order)",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                response.success()
+            elif response.status_code == 400 and "left" in response.text:
+                response.success()  # sold out: refused cleanly, nothing oversold
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+
+
+# --- the realistic mix ---------------------------------------------------------------------------
+
+
 class Browser(HttpUser):
     weight = 6
     wait_time = between(0.5, 1.5)
-    products: list[str] = []
-
-    def on_start(self):
-        page = self.client.get("/shop/", name="catalogue")
-        Browser.products = Browser.products or PRODUCT_LINKS.findall(page.text)
 
     @task(2)
     def home(self):
@@ -43,7 +126,7 @@ class Browser(HttpUser):
 
     @task(3)
     def catalogue(self):
-        self.client.get(f"/shop/?page={random.randint(1, 5)}", name="catalogue")
+        self.client.get(f"/shop/?page={random.randint(1, 20)}", name="catalogue")
 
     @task(2)
     def search(self):
@@ -51,8 +134,7 @@ class Browser(HttpUser):
 
     @task(4)
     def product(self):
-        if self.products:
-            self.client.get(random.choice(self.products), name="product page")
+        self.client.get(random.choice(FIXTURES["product_urls"]), name="product page")
 
 
 class Customer(HttpUser):
@@ -73,17 +155,13 @@ class Customer(HttpUser):
             },
             name="signup",
         )
-        page = self.client.get("/shop/?sort=price", name="catalogue")
-        self.products = PRODUCT_LINKS.findall(page.text)
 
     @task(3)
     def buy(self):
-        if not self.products:
-            return
-        page = self.client.get(random.choice(self.products), name="product page")
+        page = self.client.get(random.choice(FIXTURES["product_urls"]), name="product page")
         pk = re.search(r'name="product" value="(\d+)"', page.text)
         if pk is None:
-            return
+            return  # sold out meanwhile: the page offers "notify me" instead
         self.client.post(
             "/shop/cart/add/",
             {"product": pk.group(1), "quantity": 1, "csrfmiddlewaretoken": _csrf(self.client)},
@@ -92,14 +170,7 @@ class Customer(HttpUser):
         self.client.get("/shop/checkout/", name="checkout form")
         with self.client.post(
             "/shop/checkout/",
-            {
-                "delivery_name": "Load Tester",
-                "delivery_address": "1 Bench Street",
-                "delivery_postcode": "1000 AA",
-                "delivery_city": "Amsterdam",
-                "payment_method": "pickup",
-                "csrfmiddlewaretoken": _csrf(self.client),
-            },
+            {**DELIVERY, "csrfmiddlewaretoken": _csrf(self.client)},
             name="checkout",
             catch_response=True,
         ) as response:
@@ -114,7 +185,11 @@ class Customer(HttpUser):
         if conversation.status_code == 201:
             self.client.post(
                 f"/api/v1/chat/conversations/{conversation.json()['id']}/messages/",
-                json={"text": "How much is shipping?"},
+                json={
+                    "text": random.choice(
+                        ["How much is shipping?", "Can I return a lamp?", "Do you deliver on Sunday?"]
+                    )
+                },
                 headers=headers,
                 name="chat message",
             )
@@ -141,16 +216,7 @@ class Agent(HttpUser):
     wait_time = between(1, 2)
 
     def on_start(self):
-        self.client.get("/accounts/login/", name="login form")
-        self.client.post(
-            "/accounts/login/",
-            {
-                "username": "agent@stockdesk.local",
-                "password": "stockdesk-agent",
-                "csrfmiddlewaretoken": _csrf(self.client),
-            },
-            name="login",
-        )
+        self.client.headers["Cookie"] = FIXTURES["agent_cookie"]
 
     @task
     def queue(self):

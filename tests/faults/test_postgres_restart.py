@@ -52,6 +52,7 @@ def app_on_throwaway_postgres():
         "DB_POOL_TIMEOUT": "3",
         "ALLOWED_HOSTS": "127.0.0.1",
         "CELERY_TASK_ALWAYS_EAGER": "true",
+        "CHATBOT_WARM_UP": "0",  # no chat here: spare the CPU the engine build would take
     }
     # The server runs with production-like static files (hashed manifest), so collect them.
     for command in (["migrate", "--noinput", "-v0"], ["collectstatic", "--noinput", "-v0"]):

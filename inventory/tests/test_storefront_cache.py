@@ -1,0 +1,103 @@
+"""The storefront cache: served without queries when warm, never stale after a committed change,
+untouched by a rolled-back one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.urls import reverse
+
+from inventory import services, storefront_cache
+
+from .factories import ProductFactory, place_order, with_stock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run a block as its own committed transaction (the test's outer one never commits)."""
+
+    def run(action):
+        with django_capture_on_commit_callbacks(execute=True):
+            # Fixtures (the store, ...) were written before: they count as committed too.
+            for _savepoints, callback, _robust in list(connection.run_on_commit):
+                if isinstance(callback, storefront_cache._Bump) and not callback.done:
+                    callback()
+            return action()
+
+    return run
+
+
+def test_warm_catalogue_and_product_page_need_no_queries_for_anonymous_visitors(
+    client, store, on_commit, django_assert_num_queries
+):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot"), 20))
+    for url in (reverse("home"), reverse("storefront:catalogue"), product.get_absolute_url()):
+        client.get(url)
+
+    with django_assert_num_queries(0):
+        home = client.get(reverse("home"))
+        listing = client.get(reverse("storefront:catalogue"))
+        page = client.get(product.get_absolute_url())
+
+    assert home.status_code == 200
+
+    assert "Teapot" in listing.content.decode()
+    assert "In stock" in page.content.decode()
+
+
+def test_a_sale_updates_the_product_page_and_selling_out_updates_the_listing(client, store, customer, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot", reorder_point=2), 8))
+    assert "In stock" in client.get(product.get_absolute_url()).content.decode()
+    assert "Out of stock" not in client.get(reverse("storefront:catalogue")).content.decode()
+
+    on_commit(lambda: place_order(customer, (product, 5)))
+    assert "Only 3 left" in client.get(product.get_absolute_url()).content.decode()
+
+    on_commit(lambda: place_order(customer, (product, 3)))
+    assert "Out of stock" in client.get(product.get_absolute_url()).content.decode()
+    assert "Out of stock" in client.get(reverse("storefront:catalogue")).content.decode()
+
+
+def test_a_sale_that_leaves_stock_does_not_empty_the_catalogue_cache(
+    client, store, customer, on_commit, django_assert_num_queries
+):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store), 30))
+    client.get(reverse("storefront:catalogue"))
+
+    on_commit(lambda: place_order(customer, (product, 1)))
+
+    with django_assert_num_queries(0):
+        client.get(reverse("storefront:catalogue"))
+
+
+def test_an_edit_in_the_back_office_shows_at_once(admin_client, client, store, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot", price=Decimal("10.00")), 5))
+    client.get(reverse("storefront:catalogue"))
+    client.get(product.get_absolute_url())
+
+    product.name, product.price = "Blue Teapot", Decimal("12.50")
+    on_commit(product.save)
+
+    assert "Blue Teapot" in client.get(reverse("storefront:catalogue")).content.decode()
+    assert "€12.50" in client.get(product.get_absolute_url()).content.decode()
+
+
+def test_a_rolled_back_change_never_reaches_the_cache(client, store, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot"), 20))
+    client.get(product.get_absolute_url())
+
+    def doomed():
+        with transaction.atomic():
+            services.stock_adjust(product=product, quantity=-18, reason="count", actor=None)
+            # Rendered inside the doomed transaction: must not be cached under a version others use.
+            assert "Only 2 left" in client.get(product.get_absolute_url()).content.decode()
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        doomed()
+
+    assert "In stock" in client.get(product.get_absolute_url()).content.decode()
