@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, F, Min, Q, QuerySet
+from django.db.models import Avg, Count, F, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -132,7 +132,10 @@ def stock_status(product: Product) -> tuple[str, str]:
 
 def order_list_for_customer(user: User) -> QuerySet[Order]:
     """The customer's own orders, newest first (also the tickets app's "link an order" choice)."""
-    return Order.objects.filter(customer=user).select_related("store").prefetch_related("lines__product")
+    lines = OrderLine.objects.select_related("product")
+    return (
+        Order.objects.filter(customer=user).select_related("store").prefetch_related(Prefetch("lines", queryset=lines))
+    )
 
 
 def order_recent_for_customer(user: User, *, limit: int = 5) -> list[Order]:

@@ -355,6 +355,7 @@ def order_place(
         delivery_phone=delivery.phone,
         total=sum((products[pk].current_price * item.quantity for pk, item in quantities.items()), Decimal("0")),
     )
+    lines = []
     for pk in sorted(quantities):
         item = quantities[pk]
         product = products[pk]
@@ -372,12 +373,16 @@ def order_place(
             raise OrderError(
                 f"Only {left} of {product.name} left; you asked for {item.quantity}. Nothing was ordered."
             ) from None
-        OrderLine.objects.create(order=order, product=product, quantity=item.quantity, unit_price=product.current_price)
+        lines.append(
+            OrderLine.objects.create(
+                order=order, product=product, quantity=item.quantity, unit_price=product.current_price
+            )
+        )
     notify_template(
         channel=EMAIL,
         recipient=customer.email,
         template="order_confirmed",
-        context={"order": order, "lines": list(order.lines.select_related("product"))},
+        context={"order": order, "lines": lines},
         idempotency_key=f"order-confirmed:{order.pk}",
         store=store,
         related=order,

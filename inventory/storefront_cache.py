@@ -1,7 +1,13 @@
 """Storefront caching: catalogue listings and product pages, in the default cache (Redis when scaled).
 
-What is cached is data, not whole pages: pages carry a CSRF token and the visitor's name, so they
-are rendered per request around the cached part.
+Two layers:
+
+- **Whole pages for anonymous visitors** (home, catalogue pages, product pages): every anonymous
+  visitor sees the same page except for the CSRF token in its forms. The page is rendered once
+  with a placeholder where the token goes, and each hit swaps in this visitor's token (a string
+  replace: the page then costs little more than the trivial view). Not used for signed-in
+  visitors, for anything but GET, or when the visitor has a message waiting to be shown.
+- **Data** for everybody else:
 
 - **Catalogue listing** (the count, the page of products and the category list) for one set of
   filters, and the home page's new arrivals and deals, keyed by the *catalogue version*.
@@ -32,8 +38,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -130,6 +139,52 @@ def catalogue_listing(params: dict[str, str], build: Callable[[], Any]) -> Any:
     (version,) = _versions([CATALOGUE_VERSION])
     digest = hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=12).hexdigest()
     return _cached(f"storefront:catalogue:{version}:{timezone.localdate():%Y%m%d}:{digest}", [CATALOGUE_VERSION], build)
+
+
+CSRF_PLACEHOLDER = "csrf-token-placeholder-9c1e4b"  # what {% csrf_token %} writes into a cached page
+
+
+def _plain_anonymous_get(request) -> bool:
+    return (
+        request.method == "GET"
+        and not request.user.is_authenticated
+        and not len(messages.get_messages(request))  # a waiting message is shown once, to one visitor
+    )
+
+
+def _anonymous_page(request, name: str, keys: list[str], params: dict, render: Callable[[dict], HttpResponse]):
+    if not _plain_anonymous_get(request) or _writes_pending(keys):
+        return render({})
+    versions = ":".join(str(v) for v in _versions(keys))
+    digest = hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=12).hexdigest()
+    key = f"storefront:page:{name}:{versions}:{timezone.localdate():%Y%m%d}:{digest}"
+    body = cache.get(key)
+    if body is None:
+        response = render({"csrf_token": CSRF_PLACEHOLDER})
+        if response.status_code != 200 or response.streaming:
+            return response
+        body = response.content.decode(response.charset)
+        cache.set(key, body, TTL)
+    else:
+        response = HttpResponse(content_type="text/html; charset=utf-8")
+    # get_token() also makes the CSRF middleware set the cookie that goes with the token.
+    response.content = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    return response
+
+
+def catalogue_page(request, params: dict[str, str], render: Callable[[dict], HttpResponse]) -> HttpResponse:
+    """A catalogue page (``params``: its normalised filters) as a whole for anonymous visitors."""
+    return _anonymous_page(request, "catalogue", [CATALOGUE_VERSION], params, render)
+
+
+def product_page_response(request, pk: int, slug: str, render: Callable[[dict], HttpResponse]) -> HttpResponse:
+    """Product ``pk``'s page as a whole for anonymous visitors (a wrong ``slug`` redirects: not cached)."""
+    keys = [CATALOGUE_VERSION, _product_version_key(pk)]
+    return _anonymous_page(request, f"product:{pk}", keys, {"slug": slug}, render)
+
+
+def home_page_response(request, render: Callable[[dict], HttpResponse]) -> HttpResponse:
+    return _anonymous_page(request, "home", [CATALOGUE_VERSION], {}, render)
 
 
 def home_page(build: Callable[[], Any]) -> Any:

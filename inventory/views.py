@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -33,7 +34,10 @@ def _home_data() -> dict:
 
 
 def home(request):
-    return render(request, "storefront/home.html", storefront_cache.home_page(_home_data))
+    return storefront_cache.home_page_response(
+        request,
+        lambda extra: render(request, "storefront/home.html", {**storefront_cache.home_page(_home_data), **extra}),
+    )
 
 
 @dataclass(frozen=True)
@@ -81,36 +85,43 @@ def catalogue(request):
     query = request.GET.get("q", "")[:100]
     page = request.GET.get("page", "1")[:12]
     params = {"category": slug, "q": query.strip(), "sort": sort, "page": page}
-    listing = storefront_cache.catalogue_listing(
-        params, lambda: _catalogue_listing(slug=slug, query=query, sort=sort, page=page)
-    )
-    if listing.unknown_category:
-        messages.error(request, "Unknown category; showing all products.")
-    category = listing.category
-    following = False
-    if category is not None and request.user.is_authenticated:
-        following = CategoryFollow.objects.filter(user=request.user, category=category).exists()
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
-    return render(
-        request,
-        "storefront/catalogue.html",
-        {
-            "listing": listing,
-            "categories": listing.categories,
-            "category": category,
-            "sort": sort,
-            "sorts": [
-                ("name", "Name"),
-                ("price", "Price: low to high"),
-                ("-price", "Price: high to low"),
-                ("newest", "Newest"),
-            ],
-            "query": query,
-            "following": following,
-            "querystring": querystring.urlencode(),
-        },
-    )
+
+    def render_page(extra: dict):
+        listing = storefront_cache.catalogue_listing(
+            params, lambda: _catalogue_listing(slug=slug, query=query, sort=sort, page=page)
+        )
+        if listing.unknown_category:
+            messages.error(request, "Unknown category; showing all products.")
+        category = listing.category
+        following = False
+        if category is not None and request.user.is_authenticated:
+            following = CategoryFollow.objects.filter(user=request.user, category=category).exists()
+        # Page links keep the filters, not whatever else the URL carried.
+        querystring = urlencode({k: v for k, v in (("q", query), ("category", slug), ("sort", sort)) if v})
+        return render(
+            request,
+            "storefront/catalogue.html",
+            {
+                "listing": listing,
+                "categories": listing.categories,
+                "category": category,
+                "sort": sort,
+                "sorts": [
+                    ("name", "Name"),
+                    ("price", "Price: low to high"),
+                    ("-price", "Price: high to low"),
+                    ("newest", "Newest"),
+                ],
+                "query": query,
+                "following": following,
+                "querystring": querystring,
+                **extra,
+            },
+        )
+
+    # Every anonymous visitor with these filters sees the same page (an unknown category's
+    # message included: it is added and shown within the same render).
+    return storefront_cache.catalogue_page(request, params, render_page)
 
 
 @dataclass(frozen=True)
@@ -137,30 +148,34 @@ def _product_page(pk: int) -> ProductPage:
 
 
 def product_detail(request, pk: int, slug: str):
-    shared = storefront_cache.product_page(pk, lambda: _product_page(pk))
-    product = shared.product
-    if product.slug != slug:
-        return redirect(product, permanent=True)
-    can_review = False
-    if request.user.is_authenticated:
-        can_review = (
-            services.customer_received_product(customer=request.user, product=product)
-            and not product.reviews.filter(customer=request.user).exists()
+    def render_page(extra: dict):
+        shared = storefront_cache.product_page(pk, lambda: _product_page(pk))
+        product = shared.product
+        if product.slug != slug:
+            return redirect(product, permanent=True)
+        can_review = False
+        if request.user.is_authenticated:
+            can_review = (
+                services.customer_received_product(customer=request.user, product=product)
+                and not product.reviews.filter(customer=request.user).exists()
+            )
+        return render(
+            request,
+            "storefront/product.html",
+            {
+                "product": product,
+                "status_label": shared.status_label,
+                "status_level": shared.status_level,
+                "estimate": shared.estimate,
+                "reviews": shared.reviews,
+                "cart_form": AddToCartForm(initial={"product": product.pk, "quantity": 1}),
+                "notify_form": NotifyMeForm(initial={"email": getattr(request.user, "email", "")}),
+                "review_form": ReviewForm() if can_review else None,
+                **extra,
+            },
         )
-    return render(
-        request,
-        "storefront/product.html",
-        {
-            "product": product,
-            "status_label": shared.status_label,
-            "status_level": shared.status_level,
-            "estimate": shared.estimate,
-            "reviews": shared.reviews,
-            "cart_form": AddToCartForm(initial={"product": product.pk, "quantity": 1}),
-            "notify_form": NotifyMeForm(initial={"email": getattr(request.user, "email", "")}),
-            "review_form": ReviewForm() if can_review else None,
-        },
-    )
+
+    return storefront_cache.product_page_response(request, pk, slug, render_page)
 
 
 # --- Cart and checkout --------------------------------------------------------------

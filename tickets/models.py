@@ -134,6 +134,11 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["new", "open", "waiting", "on_hold"]),
             ),
             models.Index(
+                fields=["queue"],
+                name="tickets_open_by_queue",
+                condition=models.Q(status__in=["new", "open", "waiting", "on_hold"]),
+            ),
+            models.Index(
                 fields=["assignee", "resolution_due_at", "id"],
                 name="tickets_open_mine_by_due",
                 condition=models.Q(status__in=["new", "open", "waiting", "on_hold"]),

@@ -37,7 +37,10 @@ def ticket_list_for_agent(
     user: User, *, view: str = "open", q: str = "", queue: int | None = None, status: str = "", priority: str = ""
 ) -> QuerySet[Ticket]:
     """Tickets of the agent's queues. ``view``: open, mine, unassigned, overdue, waiting, all."""
-    qs = Ticket.objects.filter(queue__in=queue_list_for_agent(user)).select_related("requester", "assignee", "queue")
+    # The agent's few queue ids as a list, not a subquery: both the page and its count are planned
+    # faster, and the count becomes an index-only scan of tickets_open_by_queue.
+    queue_ids = list(queue_list_for_agent(user).values_list("pk", flat=True))
+    qs = Ticket.objects.filter(queue_id__in=queue_ids).select_related("requester", "assignee", "queue")
     now = timezone.now()
     if view == "mine":
         qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
@@ -72,11 +75,11 @@ def ticket_list_for_agent(
 def ticket_get_for_agent(user: User, ticket_id: int) -> Ticket:
     try:
         return (
-            Ticket.objects.filter(queue__in=queue_list_for_agent(user))
-            # The optional links are usually empty: prefetching them costs no query then, where
-            # seven joins cost PostgreSQL 6-11 ms of planning on every ticket page.
+            Ticket.objects.filter(queue_id__in=list(queue_list_for_agent(user).values_list("pk", flat=True)))
+            # Not the optional links (merged into, follow-up of, order, product): they are usually
+            # empty, and an empty link costs no query when read, where joining all seven tables
+            # cost PostgreSQL 6-11 ms of planning on every ticket page.
             .select_related("requester", "assignee", "queue")
-            .prefetch_related("merged_into", "follow_up_of", "order", "product")
             .get(pk=ticket_id)
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):

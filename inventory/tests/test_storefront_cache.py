@@ -3,10 +3,12 @@ untouched by a rolled-back one."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 from django.urls import reverse
 
 from inventory import services, storefront_cache
@@ -101,3 +103,51 @@ def test_a_rolled_back_change_never_reaches_the_cache(client, store, on_commit):
         doomed()
 
     assert "In stock" in client.get(product.get_absolute_url()).content.decode()
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_cached_page_gets_each_visitors_own_working_csrf_token(store, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot"), 20))
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+    page_one = first.get(product.get_absolute_url()).content.decode()
+    page_two = second.get(product.get_absolute_url()).content.decode()  # served from the page cache
+
+    assert storefront_cache.CSRF_PLACEHOLDER not in page_one + page_two
+    assert _token(page_one) != _token(page_two)
+    assert second.cookies["csrftoken"].value  # the cookie that goes with the token is set on a hit too
+    added = second.post(
+        reverse("storefront:cart_add"), {"product": product.pk, "quantity": 1, "csrfmiddlewaretoken": _token(page_two)}
+    )
+    assert added.status_code == 302  # accepted: not a 403 CSRF failure
+    assert "Teapot" in second.get(reverse("storefront:cart")).content.decode()
+
+
+def test_signed_in_visitors_and_waiting_messages_never_get_the_anonymous_page(client, store, customer, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, name="Teapot"), 20))
+    anonymous = client.get(product.get_absolute_url()).content.decode()
+    assert "Log in" in anonymous
+
+    client.force_login(customer)
+    signed_in = client.get(product.get_absolute_url()).content.decode()
+    assert "Log in" not in signed_in
+    assert customer.get_short_name() in signed_in
+
+    client.logout()
+    client.post(reverse("storefront:cart_add"), {"product": product.pk, "quantity": 1})  # queues "Added ..."
+    shown = client.get(product.get_absolute_url()).content.decode()
+    assert "Added 1 x Teapot to your cart" in shown
+    assert "Added 1 x Teapot" not in client.get(product.get_absolute_url()).content.decode()  # shown once
+
+
+def test_a_wrong_slug_still_redirects_after_the_page_was_cached(client, store, on_commit):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store, slug="teapot"), 20))
+    client.get(product.get_absolute_url())
+
+    response = client.get(reverse("storefront:product", args=[product.pk, "something-else"]))
+
+    assert response.status_code == 301
+    assert response["Location"] == product.get_absolute_url()

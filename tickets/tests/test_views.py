@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import AgentFactory, CustomerFactory
 from tickets import services
@@ -358,3 +361,20 @@ def test_agent_marks_themselves_away_and_gets_no_new_tickets(client, agent, queu
     agent.refresh_from_db()
     assert not agent.is_away
     assert client.get(reverse("tickets:away")).status_code == 405
+
+
+def test_desk_rows_escape_what_customers_typed_and_flag_overdue(client, agent, queue, customer):
+    hostile = services.ticket_create(
+        requester=customer, queue=queue, subject='<script>alert("x")</script>', description="d"
+    )
+    Ticket.objects.filter(pk=hostile.pk).update(resolution_due_at=timezone.now() - timedelta(hours=1))
+    client.force_login(agent)
+
+    page = client.get(reverse("tickets:desk") + "?view=open").content.decode()
+
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert f'href="/desk/tickets/{hostile.pk}/"' in page
+    assert hostile.reference in page
+    assert 'class="text-danger fw-semibold"' in page  # overdue
+    assert 'badge rounded-pill text-bg-primary">New<' in page
