@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix"]
 CATEGORIES = ["", "kitchen", "stationery", "bathroom", "toys"]  # as in bench/load/locustfile.py
 SATURATION = [
     ("CataloguePages", "catalogue", 0.50),
@@ -152,7 +153,16 @@ def main() -> int:
     parser.add_argument("--mix-seconds", type=int, default=45, help="length of the realistic mix")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the already seeded database")
     parser.add_argument("--markdown", help="also write the results as Markdown tables to this file")
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated subset of {','.join(PHASES)} (the ceiling is always measured)",
+    )
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
+    if not phases <= set(PHASES):
+        print(f"--phases: choose from {', '.join(PHASES)}", file=sys.stderr)
+        return 2
     if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
         print("Set DATABASE_URL (a dedicated PostgreSQL database) and REDIS_URL.", file=sys.stderr)
         return 2
@@ -214,30 +224,34 @@ def main() -> int:
             ceiling = float(ceiling_row["Requests/s"])
             results = [("trivial /ping (ceiling)", ceiling_row, None)]
             for cls, name, target in SATURATION:
-                results.append((name, sat([cls])[name], target))
+                if name in phases:
+                    results.append((name, sat([cls])[name], target))
+            checkout, placed, mix = None, "0", {}
             started = time.time()
-            checkout = sat(["Checkout"])["checkout (API order)"]
-            placed = (
-                manage(
-                    env,
-                    "shell",
-                    "-c",
-                    "from inventory.models import Order; from datetime import datetime, timezone as tz; "
-                    f"print(Order.objects.filter(delivery_name='Bench Buyer', created_at__gte=datetime.fromtimestamp({started}, tz.utc)).count())",
-                    capture=True,
+            if "checkout" in phases:
+                checkout = sat(["Checkout"])["checkout (API order)"]
+                placed = (
+                    manage(
+                        env,
+                        "shell",
+                        "-c",
+                        "from inventory.models import Order; from datetime import datetime, timezone as tz; "
+                        f"print(Order.objects.filter(delivery_name='Bench Buyer', created_at__gte=datetime.fromtimestamp({started}, tz.utc)).count())",
+                        capture=True,
+                    )
+                    .stdout.strip()
+                    .splitlines()[-1]
                 )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
-            mix = run_locust(
-                host,
-                args.users,
-                args.mix_seconds,
-                ["Browser", "Customer", "Agent"],
-                out,
-                env,
-                spawn=max(args.users // 5, 1),
-            )
+            if "mix" in phases:
+                mix = run_locust(
+                    host,
+                    args.users,
+                    args.mix_seconds,
+                    ["Browser", "Customer", "Agent"],
+                    out,
+                    env,
+                    spawn=max(args.users // 5, 1),
+                )
         finally:
             web.terminate()
             worker.terminate()
@@ -260,18 +274,22 @@ def main() -> int:
             f"| {name} | {row['Request Count']} | {row['Failure Count']} | {rps:.1f} | {share} | {goal} | "
             f"{ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} |"
         )
-    orders_per_s = int(placed or 0) / args.seconds
-    lines += [
-        "",
-        f"Checkout (one-line API orders, {args.users} users, {args.seconds} s): {checkout['Request Count']} requests, "
-        f"{checkout['Failure Count']} errors, **{orders_per_s:.1f} orders/s** placed ({placed} orders; "
-        f"the rest refused as sold out), p50 {ms(checkout, '50%')} ms, p95 {ms(checkout, '95%')} ms.",
-        "",
-        f"Realistic mix: {args.users} users with think time for {args.mix_seconds} s",
-        "",
-        "| page | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    if checkout is not None:
+        orders_per_s = int(placed or 0) / args.seconds
+        lines += [
+            "",
+            f"Checkout (one-line API orders, {args.users} users, {args.seconds} s): {checkout['Request Count']} "
+            f"requests, {checkout['Failure Count']} errors, **{orders_per_s:.1f} orders/s** placed ({placed} orders; "
+            f"the rest refused as sold out), p50 {ms(checkout, '50%')} ms, p95 {ms(checkout, '95%')} ms.",
+        ]
+    if mix:
+        lines += [
+            "",
+            f"Realistic mix: {args.users} users with think time for {args.mix_seconds} s",
+            "",
+            "| page | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+            "|---|---|---|---|---|---|---|",
+        ]
     for name, row in sorted(mix.items(), key=lambda item: item[0] == "Aggregated"):
         lines.append(
             f"| {name} | {row['Request Count']} | {row['Failure Count']} | {float(row['Requests/s']):.1f} | "
