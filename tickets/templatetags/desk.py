@@ -81,3 +81,42 @@ def desk_rows(tickets, now) -> SafeString:
         '<td>{}</td><td>{}</td><td class="d-none d-md-table-cell">{}</td><td class="d-none d-sm-table-cell">{}</td></tr>',
         rows,
     )
+
+
+def _day(value) -> str:
+    return f"{localtime(value).day} {localtime(value):%b}" if value else ""
+
+
+def _order_line(line) -> tuple:
+    when = _day(line.delivered_at) or _day(line.shipped_at)
+    return (
+        line.quantity,
+        line.product.name,
+        line.get_status_display().lower(),
+        f" {when}" if when else "",
+        line.product.on_hand,
+    )
+
+
+@register.simple_tag
+def recent_orders_panel(orders) -> SafeString:
+    """The requester's latest orders beside a ticket (same reason as ``desk_rows``: a nested
+    template loop with date filters cost a third of the ticket page)."""
+    if not orders:
+        return format_html('<p class="text-body-secondary mb-0">{}</p>', "No orders.")
+    return format_html_join(
+        "\n",
+        '<div class="mb-2"><strong>{}</strong> · {} · {} · {}<ul class="mb-0 ps-3">{}</ul></div>',
+        (
+            (
+                order.number,
+                order.store.name,
+                order.get_status_display(),
+                f"{_day(order.created_at)} {localtime(order.created_at).year}",
+                format_html_join(
+                    "", "<li>{} &times; {} · {}{} · {} in stock</li>", (_order_line(li) for li in order.lines.all())
+                ),
+            )
+            for order in orders
+        ),
+    )
