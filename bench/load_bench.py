@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+FAILURES: list[str] = []  # every phase's failed requests, printed with the results
 PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix"]
 CATEGORIES = ["", "kitchen", "stationery", "bathroom", "toys"]  # as in bench/load/locustfile.py
 SATURATION = [
@@ -93,6 +94,9 @@ def run_locust(host: str, users: int, seconds: int, classes: list[str], out: Pat
         stderr=subprocess.DEVNULL,
         timeout=seconds + 120,
     )
+    with open(f"{prefix}_failures.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            FAILURES.append(f"{row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error'][:300]}")
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return {row["Name"]: row for row in csv.DictReader(handle)}
 
@@ -295,6 +299,8 @@ def main() -> int:
             f"| {name} | {row['Request Count']} | {row['Failure Count']} | {float(row['Requests/s']):.1f} | "
             f"{ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} |"
         )
+    if FAILURES:
+        lines += ["", "Failed requests:", "", *[f"- {failure}" for failure in FAILURES]]
     verdict = "clean" if check.returncode == 0 else "MISMATCH"
     lines += ["", f"check_stock after the run: **{verdict}** ({(check.stdout.strip().splitlines() or [''])[-1]})"]
     report = "\n".join(lines)
