@@ -1,11 +1,8 @@
-import logging
 import os
 import sys
 import threading
 
 from django.apps import AppConfig
-
-logger = logging.getLogger(__name__)
 
 
 def _serving() -> bool:
@@ -22,16 +19,9 @@ def _serving() -> bool:
 
 
 def _warm_up() -> None:
-    from django.db import connection
-
     from . import runtime
 
-    try:
-        runtime.get_engine()
-    except Exception:  # the first chat request will try again (and log it there)
-        logger.exception("chatbot: engine warm-up failed")
-    finally:
-        connection.close()
+    runtime.warm_up()  # logs how long it took, or why it failed; never raises
 
 
 class ChatbotConfig(AppConfig):

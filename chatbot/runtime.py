@@ -84,6 +84,40 @@ def get_engine() -> ChatEngine:
         return _engine
 
 
+def warm_up() -> ChatEngine | None:
+    """Build this process's engine now and log how long it took; returns it (``None`` on failure).
+
+    For a web worker before its first request: gunicorn's ``post_fork`` or ``post_worker_init``
+    hook, or the background thread ``ChatbotConfig.ready`` starts under runserver/gunicorn. Safe to
+    call more than once and from several threads (one build; later calls return the same engine).
+    Never raises: a failure is logged and the first chat request tries again. If Django is not set
+    up yet (``post_fork`` without ``preload_app``) it runs ``django.setup()``, which needs
+    ``DJANGO_SETTINGS_MODULE``. With ``preload_app`` set ``CHATBOT_WARM_UP=0`` so that the master
+    does not start a build before it forks, and call this in ``post_fork``.
+    """
+    import django
+    from django.apps import apps
+    from django.db import connections
+
+    started = time.perf_counter()
+    try:
+        if not apps.ready:
+            django.setup()
+        try:
+            engine = get_engine()
+        finally:
+            # The build reads articles and products; do not keep this thread's connections open
+            # (unless a caller's transaction is still using them, as in a test).
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close()
+    except Exception:  # a worker must start even if the engine cannot be built yet
+        logger.exception("chatbot: engine warm-up failed; the first chat request will try again")
+        return None
+    logger.info("chatbot: engine warm-up done in %.1f s (%s)", time.perf_counter() - started, engine.engine_name)
+    return engine
+
+
 def _mark_names_fresh() -> None:
     global _names_at
     _names_at = time.monotonic()

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .content import load_articles
-from .dataset import load_product_names, load_split, training_examples
+from .dataset import article_examples, load_product_names, load_split
 from .embedder import load_embedder
-from .engine import ChatEngine, ConversationContext, EngineConfig
+from .engine import Analysis, ChatEngine, ConversationContext, EngineConfig
 from .intents import LabelledMessage
 from .types import Action, Article, ArticleHit, EngineReply, Entities, Intent, ProductMatch
 
 __all__ = [
     "Action",
+    "Analysis",
     "Article",
     "ArticleHit",
     "ChatEngine",
@@ -27,6 +28,7 @@ __all__ = [
     "Intent",
     "LabelledMessage",
     "ProductMatch",
+    "article_examples",
     "build_engine",
     "load_articles",
     "load_embedder",
@@ -41,7 +43,7 @@ def build_engine(
     product_names: Sequence[str] = (),
     use_embeddings: bool = True,
 ) -> ChatEngine:
-    """An engine trained on the tuning part and the articles' example questions.
+    """An engine trained on the tuning part and on what the articles say (``article_examples``).
 
     ``articles`` defaults to the help-centre content in ``chatbot/content``. With
     ``use_embeddings=False`` (or when the model cannot be loaded) it runs on the lexical fallback.
@@ -50,7 +52,7 @@ def build_engine(
     embedder = load_embedder() if use_embeddings else None
     return ChatEngine(
         articles=articles,
-        training=training_examples(articles),
+        training=load_split("tuning"),
         product_names=product_names,
         embedder=embedder,
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from .intents import LabelledMessage
-from .text import body_passages
+from .text import body_passages, sentences
 from .types import Article, Intent
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
@@ -34,14 +35,22 @@ def load_product_names(directory: Path = EVAL_DIR) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def training_examples(
-    articles: list[Article], *, tuning: list[LabelledMessage] | None = None, directory: Path = EVAL_DIR
-) -> list[LabelledMessage]:
-    """What the intent model learns from: the tuning part plus, for every article, its example
-    questions, title and body passages labelled FAQ, so that topics without example questions
-    (or added later by an agent) are still recognised as questions for the help centre."""
-    examples = list(load_split("tuning", directory) if tuning is None else tuning)
+def article_examples(articles: Sequence[Article]) -> list[LabelledMessage]:
+    """What the intent model learns from each article, by a fixed rule: its example questions,
+    title, body passages and the single sentences of those passages, labelled FAQ, so that topics
+    without example questions (or added later by an agent) are still recognised as questions for
+    the help centre. Single sentences are closer in length and focus to a customer's message than
+    a whole paragraph (grouped cross-validation on the tuning part: see docs/chatbot.md)."""
+    examples: dict[str, LabelledMessage] = {}
     for article in articles:
-        texts = [*article.example_questions, article.title, *body_passages(article.body)]
-        examples += [LabelledMessage(text=t, intent=Intent.FAQ, article=article.slug) for t in texts]
-    return examples
+        passages = body_passages(article.body)
+        sourced = [
+            *((q, "example") for q in article.example_questions),
+            (article.title, "title"),
+            *((p, "passage") for p in passages),
+            *((s, "sentence") for p in passages for s in sentences(p)),
+        ]
+        for text, source in sourced:
+            if text.strip() and text not in examples:
+                examples[text] = LabelledMessage(text=text, intent=Intent.FAQ, article=article.slug, source=source)
+    return list(examples.values())

@@ -129,6 +129,38 @@ class MiniLMEmbedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
+class CachedEmbedder:
+    """Remembers the vectors of the texts an engine is built from (article passages, training
+    examples), so that a rebuild after one article changed embeds only that article's new texts.
+
+    Queries are never cached (use ``inner.embed``): the cache holds exactly what ``prune`` keeps.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.inner.embed(missing)
+            with self._lock:
+                self._vectors.update(zip(missing, vectors, strict=True))
+        if not texts:
+            return self.inner.embed([])
+        with self._lock:
+            return np.stack([self._vectors[t] for t in texts])
+
+    def prune(self, keep: set[str]) -> None:
+        """Forget vectors of texts no longer used, so the cache cannot grow forever."""
+        with self._lock:
+            for text in [t for t in self._vectors if t not in keep]:
+                del self._vectors[text]
+
+
 _cache_lock = threading.Lock()
 _cached: dict[str, MiniLMEmbedder | None] = {}
 

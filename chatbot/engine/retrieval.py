@@ -1,8 +1,8 @@
 """Article retrieval: sentence embeddings (max over an article's passages) plus TF-IDF on words and
 character n-grams. Without an embedder the TF-IDF part alone ranks the articles (the fallback).
 
-Building embeds every passage once; vectors are cached by text, so rebuilding after one article
-changed embeds only that article's passages (a few tens of milliseconds).
+Building embeds every passage once; vectors are cached by text (``CachedEmbedder``), so rebuilding
+after one article changed embeds only that article's passages (a few tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embedder import Embedder
+from .embedder import CachedEmbedder, Embedder
 from .lexical import TfidfFeatures
 from .text import body_passages, plain
 from .types import Article, ArticleHit
@@ -47,21 +47,27 @@ class ArticleIndex:
         articles: Sequence[Article],
         *,
         embedder: Embedder | None,
-        vector_cache: dict[str, np.ndarray] | None = None,
+        vector_cache: CachedEmbedder | None = None,
     ) -> None:
+        """``embedder`` embeds queries; passages go through ``vector_cache`` (made here if not
+        given), which the engine shares with its intent model and prunes after a rebuild."""
         self.articles = [a for a in articles if a.published]
         self.embedder = embedder
         self.engine_name = embedder.name if embedder is not None else "lexical"
-        self.vector_cache: dict[str, np.ndarray] = vector_cache if vector_cache is not None else {}
+        if embedder is not None and vector_cache is None:
+            vector_cache = CachedEmbedder(embedder)
+        self.vector_cache = vector_cache
         passages: list[str] = []
         owners: list[int] = []
         for position, article in enumerate(self.articles):
             texts = article_passages(article)
             passages += texts
             owners += [position] * len(texts)
+        self.passages = passages
         self._owners = np.asarray(owners, dtype=np.int64)
         # Start of each article's run of passages, for a per-article max with reduceat.
         self._starts = np.searchsorted(self._owners, np.arange(len(self.articles)))
+        self._slugs = {a.slug: a for a in self.articles}
         self._lexical = TfidfFeatures()
         if self.articles:
             documents = [article_document(a) for a in self.articles]
@@ -69,20 +75,8 @@ class ArticleIndex:
             # Passage-level TF-IDF is only used without embeddings.
             self._passage_matrix = self._lexical.transform(passages) if embedder is None else None
         self._passage_vectors: np.ndarray | None = None
-        if embedder is not None and passages:
-            missing = [t for t in dict.fromkeys(passages) if t not in self.vector_cache]
-            if missing:
-                for text, vector in zip(missing, embedder.embed(missing), strict=True):
-                    self.vector_cache[text] = vector
-            self._passage_vectors = np.stack([self.vector_cache[t] for t in passages])
-            # Forget vectors of passages that no longer exist so the cache cannot grow forever.
-            keep = set(passages)
-            for text in [t for t in self.vector_cache if t not in keep]:
-                del self.vector_cache[text]
-
-    def rebuilt(self, articles: Sequence[Article]) -> ArticleIndex:
-        """A new index for ``articles`` that reuses this one's cached passage vectors."""
-        return ArticleIndex(articles, embedder=self.embedder, vector_cache=self.vector_cache)
+        if self.vector_cache is not None and passages:
+            self._passage_vectors = self.vector_cache.embed(passages)
 
     def embed_query(self, text: str) -> np.ndarray | None:
         if self.embedder is None:
@@ -115,4 +109,4 @@ class ArticleIndex:
         )
 
     def article(self, slug: str) -> Article | None:
-        return next((a for a in self.articles if a.slug == slug), None)
+        return self._slugs.get(slug)

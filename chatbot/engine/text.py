@@ -29,6 +29,18 @@ def body_passages(markdown: str) -> list[str]:
     return [p for p in passages if p]
 
 
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+")
+MIN_SENTENCE_CHARS = 16
+
+
+def sentences(passage: str) -> list[str]:
+    """The sentences (and clauses after a colon or semicolon) of a passage, when it has several;
+    fragments shorter than ``MIN_SENTENCE_CHARS`` are dropped."""
+    parts = [p.strip() for p in _SENTENCE_END_RE.split(passage)]
+    parts = [p for p in parts if len(p) >= MIN_SENTENCE_CHARS]
+    return parts if len(parts) > 1 else []
+
+
 def first_paragraph(markdown: str) -> str:
     for block in re.split(r"\n\s*\n", markdown.strip()):
         if block.strip():

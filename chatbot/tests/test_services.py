@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory
 from chatbot import runtime, services
-from chatbot.models import ChatMessage, Conversation
+from chatbot.models import Article, ChatMessage, Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.tests.factories import ConversationFactory
 from inventory import services as inventory_services
@@ -145,6 +145,30 @@ def test_faq_answer_links_the_article_as_plain_text():
         {"kind": "article", "title": "Shipping costs and free delivery", "url": "/help/shipping-costs/"}
     ]
     assert messages[0].needs_review is False
+
+
+def test_a_new_articles_example_question_is_answered_from_it_after_the_commit(
+    help_centre, django_capture_on_commit_callbacks
+):
+    question = "Can you hire out a trailer to take my garden waste away?"
+    old_intent_model = help_centre.intent_model
+    article = Article(
+        slug="trailer-hire",
+        title="Trailer hire for garden waste",
+        body="Our shops hire out a small car trailer for €25 a day, so you can take garden waste to the tip.",
+        category="Services",
+        example_questions=f"{question}\ndo you rent trailers",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.article_save(article=article)
+
+    # The hook rebuilt the index and refitted the intent model from the new article set.
+    assert runtime.get_engine().intent_model is not old_intent_model
+    assert question in runtime.get_engine().intent_model.texts
+    question_message, answer = ask(ConversationFactory(), question)
+    assert (question_message.intent, answer.action, answer.article) == ("faq", "answer", article)
+    assert "€25 a day" in answer.text
 
 
 # --- identity: anonymous visitors ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chatbot.engine import build_engine, load_articles, load_embedder, load_product_names, load_split
 from chatbot.engine.dataset import SPLITS
-from chatbot.engine.evaluation import evaluate, tune_thresholds
+from chatbot.engine.evaluation import choose_config, evaluate, tune
 
 
 class Command(BaseCommand):
@@ -27,19 +27,22 @@ class Command(BaseCommand):
             help="Also run every message through chatbot_reply (database articles, identity rules, writes; rolled back).",
         )
         parser.add_argument(
-            "--intent-weight", type=float, default=0.5, help="Intent-vote weight to cross-validate with --tune."
-        )
-        parser.add_argument(
             "--tune",
             action="store_true",
-            help="Instead, cross-validate the answer threshold on the tuning part and print the table.",
+            help=(
+                "Instead, choose the thresholds and weights by grouped cross-validation on the tuning part "
+                "(articles stripped of their example questions in turn) and print the table."
+            ),
         )
+        parser.add_argument("--repeats", type=int, default=5, help="Repeats of the 5-fold CV with --tune.")
 
     def handle(self, *args, **options):
         if options["split"] not in SPLITS:
             raise CommandError(f"Unknown split {options['split']!r}; choose one of: {', '.join(SPLITS)}.")
         if options["tune"]:
-            return self._tune(lexical=options["lexical"], intent_weight=options["intent_weight"])
+            if options["repeats"] < 1:
+                raise CommandError("--repeats must be at least 1.")
+            return self._tune(lexical=options["lexical"], repeats=options["repeats"])
         engine = build_engine(product_names=load_product_names(), use_embeddings=not options["lexical"])
         report = evaluate(engine, load_split(options["split"]), split=options["split"])
         for line in report.lines():
@@ -57,14 +60,38 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         return None
 
-    def _tune(self, *, lexical: bool, intent_weight: float) -> None:
+    def _tune(self, *, lexical: bool, repeats: int) -> None:
         embedder = None if lexical else load_embedder()
-        config, rows = tune_thresholds(
-            articles=load_articles(), tuning=load_split("tuning"), embedder=embedder, intent_weight=intent_weight
+        tuning = load_split("tuning")
+        chosen, rows = tune(articles=load_articles(), tuning=tuning, embedder=embedder, repeats=repeats)
+        self.stdout.write(
+            f"grouped 5-fold cross-validation x {repeats} on the tuning part only ({len(tuning)} messages): "
+            "in each fold a fifth of the articles lose their example questions and every tuning message "
+            "about them; those messages and a fifth of the others are scored."
         )
-        self.stdout.write("threshold  oos-recall  precision  faq-answered (5-fold CV on the tuning part)")
-        for row in rows[::5]:
-            self.stdout.write(
-                f"{row.threshold:9.2f}  {row.oos_recall:10.1%}  {row.handover_precision:9.1%}  {row.faq_answered_correctly:12.1%}"
+        self.stdout.write(
+            "best row per weight pair (both hand-over targets met, else closest to them; then intent accuracy):"
+        )
+        self.stdout.write(
+            "neighbour  intent  answer-thr  unsure-thr  intent-acc  oos-recall  precision  faq-answered  unseen-answered"
+        )
+        pairs = dict.fromkeys((r.config.neighbour_weight, r.config.intent_weight) for r in rows)
+        for neighbour_weight, intent_weight in pairs:
+            best = choose_config(
+                [
+                    r
+                    for r in rows
+                    if (r.config.neighbour_weight, r.config.intent_weight) == (neighbour_weight, intent_weight)
+                ]
             )
-        self.stdout.write(f"chosen: {config}")
+            self.stdout.write(self._row(best, marker=" <- chosen" if best == chosen else ""))
+        self.stdout.write(f"chosen: {chosen.config}")
+
+    @staticmethod
+    def _row(row, *, marker: str = "") -> str:
+        c = row.config
+        return (
+            f"{c.neighbour_weight:9.2f}  {c.intent_weight:6.2f}  {c.answer_threshold:10.2f}  {c.unsure_threshold:10.2f}  "
+            f"{row.intent_accuracy:10.1%}  {row.oos_recall:10.1%}  {row.handover_precision:9.1%}  "
+            f"{row.faq_answered_correctly:12.1%}  {row.unseen_answered_correctly:15.1%}{marker}"
+        )
