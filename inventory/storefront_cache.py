@@ -7,16 +7,15 @@ Two layers:
   with a placeholder where the token goes, and each hit swaps in this visitor's token (a string
   replace: the page then costs little more than the trivial view). Not used for signed-in
   visitors, for anything but GET, or when the visitor has a message waiting to be shown.
-- **Data** for everybody else:
+- **Data** for everybody else: the catalogue listing (count, page of products, categories) for
+  one set of filters and the home page's lists, valid for one *catalogue version*; a product
+  page's data (the product with its rating, stock status, delivery estimate and reviews), valid
+  for one catalogue version and one *product version*.
 
-- **Catalogue listing** (the count, the page of products and the category list) for one set of
-  filters, and the home page's new arrivals and deals, keyed by the *catalogue version*.
-- **Product page data** (the product with its rating, stock status, delivery estimate and
-  reviews), keyed by the catalogue version and the *product's version*.
-
-Versions are numbers in the cache. A change bumps them **after its transaction commits**, so a
-reader never caches what a rolled-back transaction wrote, and the next read after the commit
-misses and rebuilds. What bumps what:
+Versions are numbers in the cache. Each entry stores the versions it was built under and is read
+in the same round trip as the current ones: if they differ, it is a miss and is rebuilt. A change
+bumps the versions **after its transaction commits**, so a reader never caches what a
+rolled-back transaction wrote, and the next read after the commit misses. What bumps what:
 
 - product saved or deleted (admin, import, services): the catalogue and the product;
 - category or store saved: the catalogue;
@@ -60,15 +59,26 @@ def _fresh_version() -> int:
     return time.time_ns()
 
 
-def _versions(keys: list[str]) -> list[int]:
-    found = cache.get_many(keys)
-    missing = {key: _fresh_version() for key in keys if key not in found}
-    for key, value in missing.items():
-        # add() keeps a concurrent writer's number if it got there first.
-        if not cache.add(key, value, timeout=None):
-            value = cache.get(key, value)
-        found[key] = value
-    return [found[key] for key in keys]
+def _lookup(version_keys: list[str], key: str) -> tuple[tuple[int, ...], Any]:
+    """The current versions of ``version_keys`` and the entry at ``key`` if it was built under them.
+
+    One round trip: an entry stores the versions it was built under, so it is fetched together
+    with the current ones and compared, instead of putting the versions into its key (which needs
+    the versions first and the entry second).
+    """
+    found = cache.get_many([*version_keys, key])
+    for version_key in version_keys:
+        if version_key not in found:
+            value = _fresh_version()
+            # add() keeps a concurrent writer's number if it got there first.
+            if not cache.add(version_key, value, timeout=None):
+                value = cache.get(version_key, value)
+            found[version_key] = value
+    versions = tuple(found[version_key] for version_key in version_keys)
+    entry = found.get(key)
+    if entry is not None and entry[0] == versions:
+        return versions, entry[1]
+    return versions, None
 
 
 def _bump(keys: list[str]) -> None:
@@ -124,21 +134,24 @@ def _writes_pending(keys: list[str]) -> bool:
     )
 
 
-def _cached(key: str, versions: list[str], build: Callable[[], Any]) -> Any:
-    if _writes_pending(versions):
+def _cached(key: str, version_keys: list[str], build: Callable[[], Any]) -> Any:
+    if _writes_pending(version_keys):
         return build()
-    value = cache.get(key)
+    versions, value = _lookup(version_keys, key)
     if value is None:
         value = build()
-        cache.set(key, value, TTL)
+        cache.set(key, (versions, value), TTL)
     return value
+
+
+def _digest(params: dict) -> str:
+    return hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=12).hexdigest()
 
 
 def catalogue_listing(params: dict[str, str], build: Callable[[], Any]) -> Any:
     """The catalogue listing for ``params`` (filters, sort, page), from the cache or ``build()``."""
-    (version,) = _versions([CATALOGUE_VERSION])
-    digest = hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=12).hexdigest()
-    return _cached(f"storefront:catalogue:{version}:{timezone.localdate():%Y%m%d}:{digest}", [CATALOGUE_VERSION], build)
+    key = f"storefront:catalogue:{timezone.localdate():%Y%m%d}:{_digest(params)}"
+    return _cached(key, [CATALOGUE_VERSION], build)
 
 
 CSRF_PLACEHOLDER = "csrf-token-placeholder-9c1e4b"  # what {% csrf_token %} writes into a cached page
@@ -155,16 +168,14 @@ def _plain_anonymous_get(request) -> bool:
 def _anonymous_page(request, name: str, keys: list[str], params: dict, render: Callable[[dict], HttpResponse]):
     if not _plain_anonymous_get(request) or _writes_pending(keys):
         return render({})
-    versions = ":".join(str(v) for v in _versions(keys))
-    digest = hashlib.blake2b(repr(sorted(params.items())).encode(), digest_size=12).hexdigest()
-    key = f"storefront:page:{name}:{versions}:{timezone.localdate():%Y%m%d}:{digest}"
-    body = cache.get(key)
+    key = f"storefront:page:{name}:{timezone.localdate():%Y%m%d}:{_digest(params)}"
+    versions, body = _lookup(keys, key)
     if body is None:
         response = render({"csrf_token": CSRF_PLACEHOLDER})
         if response.status_code != 200 or response.streaming:
             return response
         body = response.content.decode(response.charset)
-        cache.set(key, body, TTL)
+        cache.set(key, (versions, body), TTL)
     else:
         response = HttpResponse(content_type="text/html; charset=utf-8")
     # get_token() also makes the CSRF middleware set the cookie that goes with the token.
@@ -195,5 +206,4 @@ def home_page(build: Callable[[], Any]) -> Any:
 def product_page(pk: int, build: Callable[[], Any]) -> Any:
     """Product ``pk``'s page data, from the cache or ``build()`` (which may raise Http404: not cached)."""
     keys = [CATALOGUE_VERSION, _product_version_key(pk)]
-    catalogue, product = _versions(keys)
-    return _cached(f"storefront:product:{pk}:{catalogue}:{product}:{timezone.localdate():%Y%m%d}", keys, build)
+    return _cached(f"storefront:product:{pk}:{timezone.localdate():%Y%m%d}", keys, build)

@@ -127,9 +127,9 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    # Sessions are read from Redis and written to both: one query less on every signed-in page,
-    # and nobody is logged out when Redis restarts (the database copy is the truth).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions stay in the database only (not cached_db, which would save one query per signed-in
+    # page): while Redis is unreachable the cache drops deletes, so a logout or a rotated session
+    # key would come back to life from Redis afterwards. Revocation must not depend on Redis.
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stockdesk"}}
 
