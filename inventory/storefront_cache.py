@@ -105,6 +105,11 @@ def _bump_on_commit(keys: list[str]) -> None:
     transaction.on_commit(_Bump(keys))
 
 
+def invalidate_all() -> None:
+    """Every cached page and listing, now: each entry depends on the catalogue version."""
+    _bump([CATALOGUE_VERSION])
+
+
 def catalogue_changed() -> None:
     """Something every listing may show changed (a product, category or store)."""
     _bump_on_commit([CATALOGUE_VERSION])

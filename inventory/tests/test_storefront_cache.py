@@ -7,8 +7,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory import services, storefront_cache
@@ -151,3 +153,16 @@ def test_a_wrong_slug_still_redirects_after_the_page_was_cached(client, store, o
 
     assert response.status_code == 301
     assert response["Location"] == product.get_absolute_url()
+
+
+def test_a_release_invalidates_every_cached_page(client, store, on_commit, django_assert_num_queries):
+    product = on_commit(lambda: with_stock(ProductFactory(store=store), 20))
+    client.get(product.get_absolute_url())
+    with django_assert_num_queries(0):
+        client.get(product.get_absolute_url())
+
+    call_command("clear_storefront_cache")  # the Procfile's release step, after migrate
+
+    with CaptureQueriesContext(connection) as rebuilt:
+        client.get(product.get_absolute_url())
+    assert len(rebuilt) > 0  # rendered again by the new release's templates
