@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -130,6 +131,21 @@ def celery_worker(*, broker_url: str, mail_dir: Path, queues: str = "notificatio
 
 def sent_mail_files(mail_dir: Path) -> list[Path]:
     return sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []
+
+
+_MESSAGE_ID = re.compile(r"^Message-ID: (\S+)$", re.MULTILINE)
+
+
+def sent_message_ids(mail_dir: Path) -> list[str]:
+    """The Message-ID of every email the file backend wrote, one per send.
+
+    Count these, not files: Django's file backend names a file by the second and the backend
+    object's id(), so two sends in the same second whose backends share an address append to
+    one file.
+    """
+    return [
+        match for path in sent_mail_files(mail_dir) for match in _MESSAGE_ID.findall(path.read_text(errors="replace"))
+    ]
 
 
 class PostgresCluster:

@@ -20,7 +20,7 @@ from accounts import services as account_services
 from accounts.models import Notification
 from accounts.tests.conftest import celery_publishing_to
 from inventory.tests.factories import ProductFactory, with_stock
-from tests.support import RedisServer, celery_worker, sent_mail_files, wait_for
+from tests.support import RedisServer, celery_worker, sent_message_ids, wait_for
 from tickets.tests.factories import QueueFactory, sla_policies
 
 pytestmark = [
@@ -97,6 +97,7 @@ def test_requests_succeed_while_redis_is_down_and_every_message_arrives_once(
     finally:
         redis.stop()
     # Then each message was delivered exactly once
-    files = sent_mail_files(mail_dir)
-    assert len(files) == expected
+    ids = sent_message_ids(mail_dir)
+    assert len(ids) == expected
+    assert set(ids) == {account_services.notification_message_id(n) for n in Notification.objects.all()}
     assert Notification.objects.filter(status=Notification.Status.SENT, attempts=1).count() == expected

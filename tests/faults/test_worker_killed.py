@@ -10,7 +10,6 @@ notification reaches its recipient as one message.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 from datetime import timedelta
@@ -23,7 +22,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Notification
 from accounts.tests.conftest import celery_publishing_to
-from tests.support import RedisServer, celery_worker, sent_mail_files, wait_for
+from tests.support import RedisServer, celery_worker, sent_mail_files, sent_message_ids, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -35,13 +34,6 @@ pytestmark = [
 ]
 
 COUNT = 150
-MESSAGE_ID = re.compile(r"^Message-ID: (\S+)$", re.MULTILINE)
-
-
-def _message_ids(mail_dir) -> list[str]:
-    return [
-        match for path in sent_mail_files(mail_dir) for match in MESSAGE_ID.findall(path.read_text(errors="replace"))
-    ]
 
 
 def test_killed_worker_loses_nothing(tmp_path):
@@ -82,7 +74,7 @@ def test_killed_worker_loses_nothing(tmp_path):
         redis.stop()
 
     # Then none is lost, and each notification is one message (one Message-ID)
-    ids = _message_ids(mail_dir)
+    ids = sent_message_ids(mail_dir)
     expected = {services.notification_message_id(n) for n in Notification.objects.all()}
     assert set(ids) == expected
     assert len(expected) == COUNT
