@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -88,10 +89,20 @@ def notify(
     if related is not None:
         defaults["related_type"] = ContentType.objects.get_for_model(related)
         defaults["related_id"] = str(related.pk)
-    with transaction.atomic():
-        notification, created = Notification.objects.get_or_create(idempotency_key=idempotency_key, defaults=defaults)
-    if created:
-        transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
+    # Insert first and fall back to the existing row on a duplicate key: a new key (the usual
+    # case) costs one INSERT, not a SELECT and an INSERT in two savepoints. Inside a transaction
+    # the savepoint keeps the caller's transaction usable after a duplicate; outside one the
+    # failed INSERT changes nothing by itself.
+    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+    try:
+        with guard:
+            notification = Notification.objects.create(idempotency_key=idempotency_key, **defaults)
+    except IntegrityError:
+        existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise  # another constraint failed: not a repeat
+        return existing
+    transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
     return notification
 
 
@@ -198,14 +209,16 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         if final:
             return notification
         raise
-    Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT,
-        sent_at=timezone.now(),
-        claimed_until=None,
-        last_error="",
-        updated_at=timezone.now(),
-    )
-    notification.refresh_from_db()
+    sent = {
+        "status": Notification.Status.SENT,
+        "sent_at": timezone.now(),
+        "claimed_until": None,
+        "last_error": "",
+        "updated_at": timezone.now(),
+    }
+    Notification.objects.filter(pk=notification.pk).update(**sent)
+    for field, value in sent.items():  # the row as written, without reading it back
+        setattr(notification, field, value)
     logger.info("Notification %s delivered by %s to %s", notification.pk, notification.channel, notification.recipient)
     return notification
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import Exists, F, OuterRef, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -82,15 +82,7 @@ def _stock_apply(
 
     Raises ``StockError`` (and changes nothing) when ``delta`` would take stock below zero.
     """
-    if delta == 0:
-        raise StockError("A stock change needs a quantity other than zero.")
-    rows = Product.objects.filter(pk=product_id)
-    if delta < 0:
-        rows = rows.filter(on_hand__gte=-delta)
-    if rows.update(on_hand=F("on_hand") + delta, updated_at=timezone.now()) != 1:
-        if not Product.objects.filter(pk=product_id).exists():
-            raise StockError("Unknown product.")
-        raise StockError("Not enough stock.")
+    product = _on_hand_move(product_id=product_id, delta=delta)
     movement = StockMovement.objects.create(
         product_id=product_id,
         kind=kind,
@@ -100,11 +92,49 @@ def _stock_apply(
         reason=reason[:255],
         actor=actor,
     )
-    # We hold the row's write lock now (PostgreSQL row lock, SQLite write transaction),
-    # so this read is the level our change produced and nobody else can move it.
-    product = Product.objects.select_related("store").get(pk=product_id)
     _stock_level_changed(product=product, before=product.on_hand - delta)
     return movement
+
+
+def _on_hand_move(*, product_id: int, delta: int, product: Product | None = None) -> Product:
+    """The conditional ``UPDATE`` of the ledger: on_hand + ``delta``, never below zero.
+
+    Returns the product at its new level: ``product`` (already read by the caller, with its
+    store) updated in place, or the row read again. Raises ``StockError`` with nothing changed.
+    Must run inside a transaction: from here until commit we hold the row's write lock
+    (PostgreSQL row lock, SQLite write transaction), so the level returned is the one our change
+    produced and nobody else can move it.
+    """
+    if delta == 0:
+        raise StockError("A stock change needs a quantity other than zero.")
+    connection = transaction.get_connection()
+    now = timezone.now()
+    if connection.features.can_return_columns_from_insert:
+        # PostgreSQL and SQLite >= 3.35 answer UPDATE ... RETURNING: the new level in the same
+        # round trip as the change (the ORM's update() returns only a row count).
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # The only interpolation is the model's own table name; every value is a parameter.
+                f"UPDATE {quote(Product._meta.db_table)} SET on_hand = on_hand + %s, updated_at = %s "  # noqa: S608
+                "WHERE id = %s AND on_hand >= %s RETURNING on_hand, reorder_point",
+                [delta, connection.ops.adapt_datetimefield_value(now), product_id, max(-delta, 0)],
+            )
+            row = cursor.fetchone()
+    else:
+        rows = Product.objects.filter(pk=product_id, on_hand__gte=max(-delta, 0))
+        row = None
+        if rows.update(on_hand=F("on_hand") + delta, updated_at=now) == 1:
+            row = Product.objects.filter(pk=product_id).values_list("on_hand", "reorder_point").get()
+    if row is None:
+        if not Product.objects.filter(pk=product_id).exists():
+            raise StockError("Unknown product.")
+        raise StockError("Not enough stock.")
+    if product is None:
+        product = Product.objects.select_related("store").get(pk=product_id)
+    product.on_hand, product.reorder_point = row
+    product.updated_at = now
+    return product
 
 
 def _stock_level_changed(*, product: Product, before: int) -> None:
@@ -113,7 +143,9 @@ def _stock_level_changed(*, product: Product, before: int) -> None:
     storefront_cache.product_changed(product.pk, listing_changed=(before <= 0) != (after <= 0))
     if after <= product.reorder_point:
         _stock_alert_open(product=product)
-    else:
+    elif getattr(product, "has_open_alert", True):
+        # ``has_open_alert``: the caller read the product with that annotation and no alert was
+        # open then (a sale above the reorder point then needs no UPDATE of the alerts).
         _stock_alert_close(product=product)
     if before <= 0 < after:
         _back_in_stock_notify(product=product)
@@ -314,6 +346,8 @@ def order_place(
     (no deadlocks between two carts), so if any line cannot be filled the whole transaction
     rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
     email through the outbox after commit. Not idempotent: each call is a new order.
+    On the returned order, ``order.lines.all()`` answers from the lines just written, each with
+    its product and store, without a query (callers that show the order need not read it again).
     """
     items = list(items)
     if not items:
@@ -328,8 +362,10 @@ def order_place(
         quantities[item.product_id] = item
     products = {
         p.pk: p
-        for p in Product.objects.select_related("store").filter(
-            pk__in=quantities, is_active=True, launch_date__lte=timezone.localdate()
+        for p in Product.objects.select_related("store")
+        .filter(pk__in=quantities, is_active=True, launch_date__lte=timezone.localdate())
+        .annotate(
+            has_open_alert=Exists(StockAlert.objects.filter(product=OuterRef("pk"), status=StockAlert.Status.OPEN))
         )
     }
     if len(products) != len(quantities):
@@ -355,29 +391,35 @@ def order_place(
         delivery_phone=delivery.phone,
         total=sum((products[pk].current_price * item.quantity for pk, item in quantities.items()), Decimal("0")),
     )
-    lines = []
+    # Stock is taken line by line in product-id order (no deadlocks between two carts); the
+    # ledger rows and order lines are then written in one INSERT each.
+    movements, lines = [], []
     for pk in sorted(quantities):
         item = quantities[pk]
         product = products[pk]
         try:
-            _stock_apply(
-                product_id=pk,
-                delta=-item.quantity,
-                kind=StockMovement.Kind.SALE,
-                unit_cost=product.cost,
-                reference=f"order:{order.pk}",
-                actor=customer,
-            )
+            _on_hand_move(product_id=pk, delta=-item.quantity, product=product)
         except StockError:
             left = Product.objects.get(pk=pk).on_hand
             raise OrderError(
                 f"Only {left} of {product.name} left; you asked for {item.quantity}. Nothing was ordered."
             ) from None
-        lines.append(
-            OrderLine.objects.create(
-                order=order, product=product, quantity=item.quantity, unit_price=product.current_price
+        movements.append(
+            StockMovement(
+                product=product,
+                kind=StockMovement.Kind.SALE,
+                quantity=-item.quantity,
+                unit_cost=product.cost,
+                reference=f"order:{order.pk}",
+                actor=customer,
             )
         )
+        lines.append(OrderLine(order=order, product=product, quantity=item.quantity, unit_price=product.current_price))
+    StockMovement.objects.bulk_create(movements)
+    OrderLine.objects.bulk_create(lines)
+    for line in lines:
+        _stock_level_changed(product=line.product, before=line.product.on_hand + line.quantity)
+    _remember_lines(order, lines)
     notify_template(
         channel=EMAIL,
         recipient=customer.email,
@@ -389,6 +431,18 @@ def order_place(
     )
     logger.info("Order %s placed by %s for %s item(s)", order.pk, customer.pk, len(quantities))
     return order
+
+
+def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Let ``order.lines.all()`` answer from ``lines`` without a query.
+
+    The same cache ``prefetch_related("lines")`` fills (a queryset whose results are already
+    known), filled from the rows this transaction wrote.
+    """
+    queryset = order.lines.all()
+    queryset._result_cache = lines
+    queryset._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": queryset}
 
 
 @transaction.atomic

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from accounts.selectors import store_list_for_user, user_sees_all_stores
 
 from .. import selectors, services
-from ..models import Category, Order, OrderLine, Product, ReturnRequest, Supplier
+from ..models import Category, Order, Product, ReturnRequest, Supplier
 from . import serializers as s
 
 
@@ -211,8 +210,6 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        # The order just placed, with its lines, in one query (not the three a fresh read takes).
-        prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.select_related("product")))
         return Response(s.OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.OrderOutputSerializer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -173,6 +174,34 @@ def test_customer_places_order_and_status_and_price_are_not_assignable(customer,
     assert response.status_code == 201
     body = response.json()
     assert (body["status"], body["total"], body["payment_method"]) == ("placed", "19.98", "pickup")
+
+
+@pytest.mark.parametrize("n_lines", [1, 3])
+def test_placing_an_order_takes_a_fixed_number_of_queries_per_line(customer, store, django_assert_num_queries, n_lines):
+    """Per order: products, order, lines, ledger rows, the email in the outbox, plus one
+    conditional UPDATE of stock per line; the response is built from the rows just written."""
+    products = [with_stock(ProductFactory(store=store, price=Decimal("4.00")), 10) for _ in range(n_lines)]
+    items = [{"product": p.pk, "quantity": 2, "unit_price": "4.00"} for p in products]
+
+    ContentType.objects.get_for_model(Order)  # cached per process in production
+
+    # SAVEPOINT/RELEASE around the order (inside the test's transaction), products, order, one
+    # UPDATE ... RETURNING per line, ledger rows, lines, SAVEPOINT/INSERT/RELEASE for the outbox row.
+    with django_assert_num_queries(9 + n_lines):
+        response = api(customer).post("/api/v1/orders/", {**ORDER, "items": items}, format="json")
+
+    assert response.status_code == 201
+    order = Order.objects.get()
+    body = response.json()
+    assert body["number"] == order.number
+    assert [(line["product"], line["sku"], line["quantity"], line["unit_price"]) for line in body["lines"]] == [
+        (line.product_id, line.product.sku, 2, "4.00") for line in order.lines.select_related("product")
+    ]
+    assert [line["id"] for line in body["lines"]] == list(order.lines.values_list("pk", flat=True))
+    assert [Product.objects.get(pk=p.pk).on_hand for p in products] == [8] * n_lines
+    sales = StockMovement.objects.filter(kind=StockMovement.Kind.SALE, reference=f"order:{order.pk}")
+    assert sorted(sales.values_list("product_id", "quantity")) == sorted((p.pk, -2) for p in products)
+    assert services.stock_mismatches() == []
 
 
 @pytest.mark.parametrize(

@@ -360,6 +360,17 @@ def test_restock_above_point_closes_alert_and_next_crossing_opens_a_new_one(stor
     ]
 
 
+def test_a_sale_above_a_lowered_reorder_point_closes_the_open_alert(store, customer):
+    product = with_stock(ProductFactory(store=store, reorder_point=5), 6)
+    place_order(customer, (product, 2))  # 6 -> 4: low
+    Product.objects.filter(pk=product.pk).update(reorder_point=1)  # the retailer lowers the point
+    product.refresh_from_db()
+
+    place_order(customer, (product, 1))  # 4 -> 3, above the new point: the alert is stale
+
+    assert list(StockAlert.objects.filter(product=product).values_list("status", flat=True)) == ["closed"]
+
+
 def test_second_open_alert_is_impossible_by_constraint(store):
     product = ProductFactory(store=store)
     StockAlert.objects.create(product=product, on_hand_at_open=0, reorder_point_at_open=2)
