@@ -41,7 +41,7 @@ test: install browser-deps
 ## Run scaled locally: the Procfile's web (gunicorn gthread), worker and beat against
 ## PostgreSQL and Redis from DATABASE_URL / REDIS_URL (e.g. the machine's own services):
 ##   DATABASE_URL=postgres://postgres@127.0.0.1:5432/stockdesk REDIS_URL=redis://127.0.0.1:6379/0 make serve-scaled
-## Sizing for this 2-core machine: 3 web processes x 8 threads, a pool of up to 10 database
+## Sizing for this 2-core machine: 4 web processes x 4 threads, a pool of up to 10 database
 ## connections each, 2 worker processes. Override WEB_CONCURRENCY, GUNICORN_THREADS, DB_POOL_MAX.
 serve-scaled: install
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (PostgreSQL) first."; exit 2; }
@@ -50,7 +50,7 @@ serve-scaled: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	mkdir -p var
-	PATH="$(CURDIR)/$(BIN):$$PATH" WEB_CONCURRENCY=$${WEB_CONCURRENCY:-3} GUNICORN_THREADS=$${GUNICORN_THREADS:-8} \
+	PATH="$(CURDIR)/$(BIN):$$PATH" WEB_CONCURRENCY=$${WEB_CONCURRENCY:-4} GUNICORN_THREADS=$${GUNICORN_THREADS:-4} \
 	  BIND=$${BIND:-127.0.0.1:8000} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	  $(BIN)/honcho start -f Procfile web worker beat
 

@@ -46,6 +46,16 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+def full_name(name: str, email: str) -> str:
+    """How a person is named in full (``User.get_full_name``), also for rows read without a User."""
+    return name or email
+
+
+def short_name(name: str, email: str) -> str:
+    """How a person is named in short (``User.get_short_name``), also for rows read without a User."""
+    return (name.split() or [email])[0]
+
+
 class User(AbstractUser):
     """A person who logs in with their email address."""
 
@@ -79,10 +89,10 @@ class User(AbstractUser):
         return self.email
 
     def get_full_name(self) -> str:
-        return self.name or self.email
+        return full_name(self.name, self.email)
 
     def get_short_name(self) -> str:
-        return (self.name.split() or [self.email])[0]
+        return short_name(self.name, self.email)
 
     @cached_property
     def role_names(self) -> frozenset[str]:

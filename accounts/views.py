@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import services
+from .backends import PATH as EMAIL_BACKEND
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, ProfileForm, SetPasswordForm, SignUpForm
 
 
@@ -24,7 +25,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             name=form.cleaned_data["name"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=EMAIL_BACKEND)
         messages.success(request, "Welcome to StockDesk! Your account is ready.")
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})

@@ -32,9 +32,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+from measure import cpu_seconds  # bench/measure.py
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FAILURES: list[str] = []  # every phase's failed requests, printed with the results
+CPU: dict[str, str] = {}
+RESTARTS: list[
+    int
+] = []  # web processes that gunicorn replaced during the run (max_requests, crashes)  # CPU ms per request by process, per saturation phase
 PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix"]
 CATEGORIES = ["", "kitchen", "stationery", "bathroom", "toys"]  # as in bench/load/locustfile.py
 SATURATION = [
@@ -49,6 +55,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's dedicated database if this machine does not have it yet."""
+    import psycopg
+    from psycopg import sql
+
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.get("dbname")
+    if not name:
+        raise SystemExit("DATABASE_URL must name a database.")
+    with psycopg.connect(**{**info, "dbname": "postgres"}, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}", flush=True)
 
 
 def manage(env: dict, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -108,15 +129,45 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+def process_cpu(names: set[str]) -> float:
+    """CPU seconds used so far by every process whose command name is in ``names``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return cpu_seconds(pids)
+
+
+class CpuMeter:
+    """CPU seconds per component during one phase: web, worker, PostgreSQL, Redis, locust."""
+
+    def __init__(self, web: int, worker: int):
+        self.web, self.worker = web, worker
+
+    def read(self) -> dict[str, float]:
+        import resource
+
+        return {
+            "web": cpu_seconds([self.web, *children(self.web)]),
+            "worker": cpu_seconds([self.worker, *children(self.worker)]),
+            "postgres": process_cpu({"postgres"}),
+            "redis": process_cpu({"redis-server"}),
+            "locust": sum(getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) for f in ("ru_utime", "ru_stime")),
+        }
+
+    @staticmethod
+    def per_request(before: dict, after: dict, requests: int) -> str:
+        """CPU ms per request by component, e.g. ``web 9.1, worker 2.0, ... = 14.2 ms``."""
+        if not requests:
+            return "no requests"
+        parts = {name: 1000 * (after[name] - before[name]) / requests for name in before}
+        return ", ".join(f"{name} {value:.1f}" for name, value in parts.items()) + (
+            f" = {sum(parts.values()):.1f} ms of CPU per request"
+        )
 
 
 def wait_until_idle(master: int, *, limit: float = 300) -> float:
@@ -189,6 +240,7 @@ def main() -> int:
     }
     if not args.skip_seed:
         print("seeding (migrate, seed_demo, seed_scaled, collectstatic)...", flush=True)
+        ensure_database(os.environ["DATABASE_URL"])
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "seed_demo")
         manage(env, "seed_scaled")
@@ -221,9 +273,22 @@ def main() -> int:
                     time.sleep(1)
             waited = wait_until_idle(web.pid)
             print(f"web processes idle after {waited:.0f} s (chat engines built)", flush=True)
+            # The worker too: emails left pending by an earlier run (a database reused with
+            # --skip-seed) are delivered as it starts, and would otherwise eat into the ceiling.
+            waited = wait_until_idle(worker.pid)
+            print(f"worker idle after {waited:.0f} s", flush=True)
             warmed = warm_up(host, json.loads(fixtures.read_text()))
             print(f"warmed the storefront cache with {warmed} requests (each page the phases ask for, once)")
-            sat = lambda classes: run_locust(host, args.users, args.seconds, classes, out, env, spawn=args.users)  # noqa: E731
+            meter = CpuMeter(web.pid, worker.pid)
+            first_processes = set(children(web.pid))
+
+            def sat(classes: list[str]) -> dict:
+                before = meter.read()
+                rows = run_locust(host, args.users, args.seconds, classes, out, env, spawn=args.users)
+                row = rows.get("Aggregated") or next(iter(rows.values()))
+                CPU[classes[0]] = meter.per_request(before, meter.read(), int(row["Request Count"]))
+                return rows
+
             ceiling_row = sat(["Ping"])["trivial /ping"]
             ceiling = float(ceiling_row["Requests/s"])
             results = [("trivial /ping (ceiling)", ceiling_row, None)]
@@ -256,6 +321,7 @@ def main() -> int:
                     env,
                     spawn=max(args.users // 5, 1),
                 )
+            RESTARTS.append(len(set(children(web.pid)) - first_processes))
         finally:
             web.terminate()
             worker.terminate()
@@ -265,7 +331,8 @@ def main() -> int:
 
     lines = [
         f"Saturation: {args.users} users, no think time, {args.seconds} s per page "
-        "(gunicorn.conf.py defaults: 3 processes x 8 threads, gthread; locust on the same 2 cores)",
+        f"(gunicorn.conf.py: {os.environ.get('WEB_CONCURRENCY', '4')} processes x "
+        f"{os.environ.get('GUNICORN_THREADS', '4')} threads, gthread; locust on the same 2 cores)",
         "",
         "| page | requests | errors | req/s | share of ceiling | target | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -278,6 +345,13 @@ def main() -> int:
             f"| {name} | {row['Request Count']} | {row['Failure Count']} | {rps:.1f} | {share} | {goal} | "
             f"{ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} |"
         )
+    lines += [
+        "",
+        "CPU per request by process during each saturation phase (web = gunicorn, worker = Celery; "
+        "locust is the load generator; PostgreSQL and Redis include anything else using them):",
+        "",
+        *[f"- {cls}: {text}" for cls, text in CPU.items()],
+    ]
     if checkout is not None:
         orders_per_s = int(placed or 0) / args.seconds
         lines += [
@@ -301,6 +375,8 @@ def main() -> int:
         )
     if FAILURES:
         lines += ["", "Failed requests:", "", *[f"- {failure}" for failure in FAILURES]]
+    if RESTARTS:
+        lines += ["", f"Web processes replaced by gunicorn during the run: {RESTARTS[0]}"]
     verdict = "clean" if check.returncode == 0 else "MISMATCH"
     lines += ["", f"check_stock after the run: **{verdict}** ({(check.stdout.strip().splitlines() or [''])[-1]})"]
     report = "\n".join(lines)

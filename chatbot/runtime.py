@@ -70,9 +70,11 @@ def get_engine() -> ChatEngine:
         return engine
     with _lock:
         if _engine is None:
-            use_embeddings = getattr(settings, "CHATBOT_USE_EMBEDDINGS", True)
             _engine = build_engine(
-                articles=engine_articles(), product_names=_product_names(), use_embeddings=use_embeddings
+                articles=engine_articles(),
+                product_names=_product_names(),
+                use_embeddings=getattr(settings, "CHATBOT_USE_EMBEDDINGS", True),
+                vector_cache=getattr(settings, "CHATBOT_VECTOR_CACHE", ""),
             )
             _mark_names_fresh()
             logger.info("chatbot: active engine is %s", _engine.engine_name)

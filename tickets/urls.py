@@ -15,6 +15,7 @@ urlpatterns = [
     path("desk/dashboard/", views.desk_dashboard, name="dashboard"),
     path("desk/away/", views.desk_away, name="away"),
     path("desk/tickets/<int:pk>/", views.desk_ticket, name="desk_ticket"),
+    path("desk/tickets/<int:pk>/canned/", views.desk_canned, name="desk_canned"),
     path("desk/tickets/<int:pk>/reply/", views.desk_reply, name="desk_reply"),
     path("desk/tickets/<int:pk>/assign/", views.desk_assign, name="desk_assign"),
     path("desk/tickets/<int:pk>/status/", views.desk_status, name="desk_status"),

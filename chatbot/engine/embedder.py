@@ -17,6 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .vector_store import VectorStore
+
 logger = logging.getLogger(__name__)
 
 MODEL_NAME = "minilm-onnx"
@@ -30,6 +32,8 @@ DIMENSION = 384
 
 class Embedder(Protocol):
     name: str
+    # Optional: ``identity`` (str) names the exact vectors it makes (model file, tokenizer, recipe)
+    # and ``dimension`` (int) their length; without both its vectors are never saved to a file.
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """One L2-normalised float32 row per text."""
@@ -60,6 +64,7 @@ class MiniLMEmbedder:
     """Mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors, the sentence-transformers recipe."""
 
     name = MODEL_NAME
+    dimension = DIMENSION
 
     def __init__(
         self,
@@ -81,6 +86,12 @@ class MiniLMEmbedder:
             actual = sha256_of(path)
             if actual != expected:
                 raise EmbedderUnavailable(f"sha256 mismatch for {path}: expected {expected}, got {actual}")
+        # What a saved vector must have been made with to be reused (``VectorStore``): the verified
+        # model and tokenizer files and the recipe (truncation, pooling, dimension).
+        self.identity = (
+            f"{MODEL_NAME} model_sha256={model_sha256} tokenizer_sha256={tokenizer_sha256} "
+            f"max_tokens={MAX_TOKENS} mean-pooled-l2 dimension={DIMENSION}"
+        )
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         # The shipped tokenizer pads every text to 128 pieces; padding only to the batch's
         # longest text makes a short question about ten times cheaper to embed.
@@ -134,13 +145,29 @@ class CachedEmbedder:
     examples), so that a rebuild after one article changed embeds only that article's new texts.
 
     Queries are never cached (use ``inner.embed``): the cache holds exactly what ``prune`` keeps.
+    With a ``store`` (``VectorStore``) it starts from the vectors saved there by any process, and
+    ``save`` writes them back after a build changed them, so the next process start embeds only
+    texts nobody has embedded yet. A store is used only if the embedder states its ``identity``
+    and ``dimension``.
     """
 
-    def __init__(self, inner: Embedder) -> None:
+    def __init__(self, inner: Embedder, *, store: VectorStore | None = None) -> None:
         self.inner = inner
         self.name = inner.name
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self.store = store
+        identity, dimension = getattr(inner, "identity", None), getattr(inner, "dimension", None)
+        if store is not None and not (identity and dimension):
+            logger.warning("chatbot engine: embedder %s has no identity; the vector cache is not used", inner.name)
+            self.store = None
+        self._stamp = (str(identity), int(dimension)) if self.store is not None else None
+        self._changed = False  # the texts differ from the store's (new vectors, or pruned ones)
+        if self.store is not None:
+            stamp, dimension = self._stamp
+            self._vectors = self.store.load(stamp=stamp, dimension=dimension)
+            if self._vectors:
+                logger.info("chatbot engine: %s vectors loaded from %s", len(self._vectors), self.store.path)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -149,6 +176,7 @@ class CachedEmbedder:
             vectors = self.inner.embed(missing)
             with self._lock:
                 self._vectors.update(zip(missing, vectors, strict=True))
+                self._changed = True
         if not texts:
             return self.inner.embed([])
         with self._lock:
@@ -159,6 +187,27 @@ class CachedEmbedder:
         with self._lock:
             for text in [t for t in self._vectors if t not in keep]:
                 del self._vectors[text]
+                self._changed = True
+
+    def save(self) -> bool:
+        """Write the vectors to the store if they changed since it was read or written (call after
+        ``prune``, so the file holds exactly what the current build uses). Returns whether it wrote;
+        a failure is logged, never raised: the engine works without the file."""
+        if self.store is None or not self._changed:
+            return False
+        with self._lock:
+            snapshot = dict(self._vectors)
+            self._changed = False
+        stamp, dimension = self._stamp
+        try:
+            self.store.save(snapshot, stamp=stamp, dimension=dimension)
+        except (OSError, ValueError) as exc:
+            logger.warning("chatbot engine: could not save the vector cache %s (%s)", self.store.path, exc)
+            with self._lock:
+                self._changed = True
+            return False
+        logger.info("chatbot engine: %s vectors saved to %s", len(snapshot), self.store.path)
+        return True
 
 
 _cache_lock = threading.Lock()

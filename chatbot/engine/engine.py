@@ -19,6 +19,7 @@ from .intents import IntentModel, LabelledMessage
 from .retrieval import ArticleIndex
 from .text import first_paragraph
 from .types import Action, Article, ArticleHit, EngineReply, Entities, Intent
+from .vector_store import VectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -154,13 +155,15 @@ class ChatEngine:
         product_names: Sequence[str] = (),
         embedder: Embedder | None | object = _USE_DEFAULT,
         config: EngineConfig | None = None,
+        vector_store: VectorStore | None = None,
     ) -> None:
         self.embedder: Embedder | None = load_embedder() if embedder is _USE_DEFAULT else embedder  # type: ignore[assignment]
         self.engine_name = self.embedder.name if self.embedder is not None else "lexical"
         self.config = config or EngineConfig.for_engine(self.engine_name)
         self._training = list(training)
-        # Vectors of article passages and training examples, by text: a rebuild embeds only new text.
-        self._vectors = CachedEmbedder(self.embedder) if self.embedder is not None else None
+        # Vectors of article passages and training examples, by text: a rebuild embeds only new text,
+        # and with a ``vector_store`` a build starts from the vectors other processes saved there.
+        self._vectors = CachedEmbedder(self.embedder, store=vector_store) if self.embedder is not None else None
         self._lock = threading.Lock()
         self._model = self._build(articles)
         self._products = ProductMatcher(product_names)
@@ -181,6 +184,7 @@ class ChatEngine:
         )
         if self._vectors is not None:
             self._vectors.prune({*index.passages, *intents.texts})
+            self._vectors.save()  # only if this build embedded or dropped texts
         return _Model(index=index, intents=intents)
 
     def rebuild_index(self, articles: Sequence[Article]) -> None:

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "accounts.context_processors.site",
             ],
         },
     },
@@ -152,11 +153,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Database sessions, read in plain SQL on every request (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
+
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that reads the user and their roles in one query (accounts/backends.py).
+    "accounts.backends.EmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -356,6 +361,9 @@ SPECTACULAR_SETTINGS = {
 # Chat API limits per browser session and per address (a load test from one address raises the latter).
 CHATBOT_RATE_SESSION = env("CHATBOT_RATE_SESSION", default="20/min")
 CHATBOT_RATE_IP = env("CHATBOT_RATE_IP", default="60/min")
+# Sentence vectors of the help-centre texts, shared by every process on this machine so that a
+# process start embeds only texts none has embedded before (docs/chatbot.md). Empty: no file.
+CHATBOT_VECTOR_CACHE = env("CHATBOT_VECTOR_CACHE", default=str(VAR_DIR / "chatbot-vectors.npz"))
 
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {

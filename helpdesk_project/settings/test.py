@@ -18,6 +18,8 @@ SMS_BACKEND = "accounts.sms.LocMemSMSBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 MEDIA_ROOT = str(VAR_DIR / "test-media")
+# No shared vector file: a test that wants one points this at its own tmp_path.
+CHATBOT_VECTOR_CACHE = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

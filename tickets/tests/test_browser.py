@@ -6,10 +6,11 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from conftest import DESKTOP, PHONE, browser_login
-from tickets.models import Ticket
+from tickets.models import CannedResponse, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,11 +29,17 @@ def test_ticket_round_trip(new_page, customer, agent, queue, viewport):
     assert "has been received" in page.content()
     ticket = Ticket.objects.get()
 
-    # The agent answers it from the desk and resolves it
+    # The agent answers it from the desk (a canned response first: read when the list opens,
+    # inserted as text) and resolves it
+    CannedResponse.objects.create(title="<b>Bulb</b>", body="Hi {customer_name}, about {ticket_reference}: <img src=x>")
     desk = new_page(viewport)
     browser_login(desk, agent.email, PASSWORD)
     desk.goto("/desk/?view=mine")
     desk.get_by_role("link", name=re.compile("My lamp flickers")).click()
+    desk.get_by_text("Canned responses").click()
+    desk.locator("button.canned", has_text="<b>Bulb</b>").click()  # the title as text, not markup
+    canned = f"Hi {customer.get_short_name()}, about {ticket.reference}: <img src=x>"
+    expect(desk.locator("textarea[name=body]")).to_have_value(canned)
     desk.locator("textarea[name=body]").fill("Please try another bulb; we will send one for free.")
     desk.get_by_label("Then set status").select_option("resolved")
     desk.get_by_role("button", name="Send", exact=True).click()
