@@ -62,13 +62,36 @@ class ResilientRedisCache(RedisCache):
         try:
             return getattr(super(), method)(*args, **kwargs)
         except UNAVAILABLE as exc:
-            with self._lock:
-                if self.is_available:
-                    logger.warning(
-                        "Redis cache unreachable (%s); working without it for %ss", exc, self.retry_after_seconds
-                    )
-                self._down_until = time.monotonic() + self.retry_after_seconds
+            self._trip(exc)
             return default
+
+    def _trip(self, exc: Exception) -> None:
+        with self._lock:
+            if self.is_available:
+                logger.warning(
+                    "Redis cache unreachable (%s); working without it for %ss", exc, self.retry_after_seconds
+                )
+            self._down_until = time.monotonic() + self.retry_after_seconds
+
+    def incr_or_set_many(self, keys: list[str], value: int, version=None) -> None:
+        """Each key + 1 if it exists, else ``value`` + 1 (kept forever); all keys in one round trip.
+
+        For version counters: the result differs from every number the key held before, as
+        long as ``value`` is a number never used (a time in ns). Django's ``incr`` is an
+        ``EXISTS`` and an ``INCR`` (two round trips per key) and fails on a missing key. Dropped
+        while Redis is unreachable, like every other write.
+        """
+        if not self.is_available:
+            return
+        try:
+            pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+            for key in keys:
+                key = self.make_and_validate_key(key, version=version)
+                pipe.set(key, value, nx=True)
+                pipe.incr(key)
+            pipe.execute()
+        except UNAVAILABLE as exc:
+            self._trip(exc)
 
     def get(self, key, default=None, version=None):
         return self._guard("get", default, key, default, version)
