@@ -42,13 +42,14 @@ def aware(value) -> datetime | None:
 class ModelColumns:
     """A model's concrete columns in a plain-SQL ``SELECT``, and the instances built from them.
 
-    ``sql`` is the column list under a table alias (``p."id", p."name", ...``, the fields' order);
+    ``sql`` is the column list under a table alias (``p."id", p."name", ...``, the fields' order;
+    unqualified names without an alias, as ``UPDATE ... RETURNING`` on SQLite needs them);
     ``build(row, start)`` turns ``row[start:start + width]`` into an instance as the ORM would
     (the database's converters applied: SQLite's decimals, datetimes; none on PostgreSQL), so a
     query can read several models (a join) in one round trip without compiling a queryset.
     """
 
-    def __init__(self, model, alias: str):
+    def __init__(self, model, alias: str | None):
         self.model = model
         self.alias = alias
         self._fields = model._meta.concrete_fields
@@ -61,7 +62,8 @@ class ModelColumns:
     def sql(self) -> str:
         if self._sql is None:
             qn = connection.ops.quote_name
-            self._sql = ", ".join(f"{self.alias}.{qn(field.column)}" for field in self._fields)
+            prefix = f"{self.alias}." if self.alias else ""
+            self._sql = ", ".join(f"{prefix}{qn(field.column)}" for field in self._fields)
         return self._sql
 
     def _converters_for_connection(self) -> list[tuple[int, list, object]]:
@@ -69,7 +71,7 @@ class ModelColumns:
         if self._converters is None:
             converters = []
             for index, field in enumerate(self._fields):
-                col = field.get_col(self.alias)
+                col = field.get_col(self.alias or self.model._meta.db_table)
                 found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
                 if found:
                     converters.append((index, found, col))
