@@ -286,3 +286,48 @@ def test_schema_lists_inventory_endpoints(client):
     content = response.content.decode()
     for path in ["/api/v1/products/", "/api/v1/purchase-orders/{id}/receive/", "/api/v1/orders/{id}/cancel/"]:
         assert path in content
+
+
+def test_order_serializers_built_once_answer_what_a_new_serializer_answers(customer, store):
+    from inventory.api import serializers as s
+
+    product = with_stock(ProductFactory(store=store, price=Decimal("9.99")), 5)
+    order = place_order(customer, (product, 2))
+    order = Order.objects.prefetch_related("lines__product").select_related("store").get(pk=order.pk)
+
+    assert s.represent(s.OrderOutputSerializer, order) == s.OrderOutputSerializer(order).data
+    data = {**ORDER, "items": [{"product": product.pk, "quantity": "2", "unit_price": "9.9"}]}
+    fresh = s.OrderInputSerializer(data=data)
+    assert fresh.is_valid()
+    assert s.validate(s.OrderInputSerializer, data) == fresh.validated_data
+    assert s.validate(s.OrderInputSerializer, data)["items"][0]["unit_price"] == Decimal("9.90")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {**ORDER, "items": []},
+        {**ORDER, "items": [{"product": 1, "quantity": 100, "unit_price": "1"}]},
+        {**ORDER, "items": [{"product": 1, "quantity": 1, "unit_price": "1.001"}]},
+        {**ORDER, "payment_method": "barter", "items": [{"product": 1, "quantity": 1, "unit_price": "1"}]},
+        {"items": "no"},
+        None,
+    ],
+)
+def test_shared_input_serializer_raises_what_is_valid_raises(data):
+    from rest_framework.exceptions import ValidationError
+
+    from inventory.api import serializers as s
+
+    with pytest.raises(ValidationError) as expected:
+        s.OrderInputSerializer(data=data).is_valid(raise_exception=True)
+    with pytest.raises(ValidationError) as raised:
+        s.validate(s.OrderInputSerializer, data)
+    assert raised.value.detail == expected.value.detail
+
+
+def test_bad_order_input_answers_400_with_detail(customer):
+    response = api(customer).post("/api/v1/orders/", {**ORDER, "items": []}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert not Order.objects.exists()
