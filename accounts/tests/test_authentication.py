@@ -41,9 +41,9 @@ def test_unknown_token_and_inactive_user_are_refused_with_drfs_messages():
     user = CustomerFactory(is_active=False)
     token = Token.objects.create(user=user)
 
-    with pytest.raises(AuthenticationFailed, match="Invalid token."):
+    with pytest.raises(AuthenticationFailed, match=r"^Invalid token\.$"):
         TokenAuthentication().authenticate_credentials("0" * 40)
-    with pytest.raises(AuthenticationFailed, match="User inactive or deleted."):
+    with pytest.raises(AuthenticationFailed, match=r"^User inactive or deleted\.$"):
         TokenAuthentication().authenticate_credentials(token.key)
 
 

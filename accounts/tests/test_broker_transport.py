@@ -14,9 +14,9 @@ from .test_cache import _free_port, _start_redis
 
 
 def test_settings_pick_it_for_redis_urls_only(settings):
-    assert settings.CELERY_BROKER_TRANSPORT == (
-        "helpdesk_project.broker:Transport" if settings.CELERY_BROKER_URL.startswith("redis://") else None
-    )
+    expected = "helpdesk_project.broker:Transport" if settings.CELERY_BROKER_URL.startswith("redis://") else None
+    chosen = settings.CELERY_BROKER_TRANSPORT
+    assert chosen == expected
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
