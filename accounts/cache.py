@@ -51,6 +51,7 @@ class ResilientRedisCache(RedisCache):
         self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._rate_scripts: dict[int, object] = {}
 
     @property
     def is_available(self) -> bool:
@@ -62,13 +63,73 @@ class ResilientRedisCache(RedisCache):
         try:
             return getattr(super(), method)(*args, **kwargs)
         except UNAVAILABLE as exc:
-            with self._lock:
-                if self.is_available:
-                    logger.warning(
-                        "Redis cache unreachable (%s); working without it for %ss", exc, self.retry_after_seconds
-                    )
-                self._down_until = time.monotonic() + self.retry_after_seconds
+            self._trip(exc)
             return default
+
+    def _trip(self, exc: Exception) -> None:
+        with self._lock:
+            if self.is_available:
+                logger.warning(
+                    "Redis cache unreachable (%s); working without it for %ss", exc, self.retry_after_seconds
+                )
+            self._down_until = time.monotonic() + self.retry_after_seconds
+
+    def incr_or_set_many(self, keys: list[str], value: int, version=None) -> None:
+        """Each key + 1 if it exists, else ``value`` + 1 (kept forever); all keys in one round trip.
+
+        For version counters: the result differs from every number the key held before, as
+        long as ``value`` is a number never used (a time in ns). Django's ``incr`` is an
+        ``EXISTS`` and an ``INCR`` (two round trips per key) and fails on a missing key. Dropped
+        while Redis is unreachable, like every other write.
+        """
+        if not self.is_available:
+            return
+        try:
+            pipe = self._cache.get_client(write=True).pipeline(transaction=False)
+            for key in keys:
+                key = self.make_and_validate_key(key, version=version)
+                pipe.set(key, value, nx=True)
+                pipe.incr(key)
+            pipe.execute()
+        except UNAVAILABLE as exc:
+            self._trip(exc)
+
+    # One request against a sliding-window rate limit (see ``accounts/throttling.py``): drop the
+    # times older than the window, refuse at the limit, else record this one. Times are scores of
+    # a sorted set; ``ARGV[4]`` makes each member unique. Lua numbers would be truncated to
+    # integers on the way back, so times go back as strings.
+    _RATE_SCRIPT = """
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+    local count = redis.call('ZCARD', KEYS[1])
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or ARGV[1]
+    if count >= tonumber(ARGV[3]) then
+        return {0, count, oldest}
+    end
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    return {1, count + 1, oldest}
+    """
+
+    def rate_limit_hit(self, key: str, *, now: float, window: int, limit: int, request_id: str):
+        """Count a request against at most ``limit`` in any ``window`` seconds, in one round trip.
+
+        Returns ``(allowed, requests in the window, time of the oldest)`` (a refused request is
+        not counted), or None while Redis is unreachable.
+        """
+        if not self.is_available:
+            return None
+        try:
+            client = self._cache.get_client(write=True)
+            script = self._rate_scripts.get(id(client))
+            if script is None:
+                script = self._rate_scripts.setdefault(id(client), client.register_script(self._RATE_SCRIPT))
+            allowed, count, oldest = script(
+                keys=[self.make_and_validate_key(key)], args=[repr(now), window, limit, request_id], client=client
+            )
+        except UNAVAILABLE as exc:
+            self._trip(exc)
+            return None
+        return bool(allowed), int(count), float(oldest)
 
     def get(self, key, default=None, version=None):
         return self._guard("get", default, key, default, version)

@@ -37,3 +37,52 @@ def aware(value) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+class ModelColumns:
+    """A model's concrete columns in a plain-SQL ``SELECT``, and the instances built from them.
+
+    ``sql`` is the column list under a table alias (``p."id", p."name", ...``, the fields' order;
+    unqualified names without an alias, as ``UPDATE ... RETURNING`` on SQLite needs them);
+    ``build(row, start)`` turns ``row[start:start + width]`` into an instance as the ORM would
+    (the database's converters applied: SQLite's decimals, datetimes; none on PostgreSQL), so a
+    query can read several models (a join) in one round trip without compiling a queryset.
+    """
+
+    def __init__(self, model, alias: str | None):
+        self.model = model
+        self.alias = alias
+        self._fields = model._meta.concrete_fields
+        self.attnames = [field.attname for field in self._fields]
+        self.width = len(self._fields)
+        self._sql: str | None = None
+        self._converters: list[tuple[int, list, object]] | None = None
+
+    @property
+    def sql(self) -> str:
+        if self._sql is None:
+            qn = connection.ops.quote_name
+            prefix = f"{self.alias}." if self.alias else ""
+            self._sql = ", ".join(f"{prefix}{qn(field.column)}" for field in self._fields)
+        return self._sql
+
+    def _converters_for_connection(self) -> list[tuple[int, list, object]]:
+        # What the ORM's compiler would apply to each column (``SQLCompiler.get_converters``).
+        if self._converters is None:
+            converters = []
+            for index, field in enumerate(self._fields):
+                col = field.get_col(self.alias or self.model._meta.db_table)
+                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if found:
+                    converters.append((index, found, col))
+            self._converters = converters
+        return self._converters
+
+    def build(self, row, start: int = 0):
+        values = list(row[start : start + self.width])
+        for index, converters, col in self._converters_for_connection():
+            value = values[index]
+            for converter in converters:
+                value = converter(value, col, connection)
+            values[index] = value
+        return self.model.from_db(connection.alias, self.attnames, values)

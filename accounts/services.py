@@ -13,10 +13,12 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
+from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Notification, Role, User
+from .rawsql import ModelColumns
 from .sms import SMSPermanentError, SMSTransientError, get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -89,21 +91,51 @@ def notify(
     if related is not None:
         defaults["related_type"] = ContentType.objects.get_for_model(related)
         defaults["related_id"] = str(related.pk)
-    # Insert first and fall back to the existing row on a duplicate key: a new key (the usual
-    # case) costs one INSERT, not a SELECT and an INSERT in two savepoints. Inside a transaction
-    # the savepoint keeps the caller's transaction usable after a duplicate; outside one the
-    # failed INSERT changes nothing by itself.
-    guard = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
-    try:
-        with guard:
-            notification = Notification.objects.create(idempotency_key=idempotency_key, **defaults)
-    except IntegrityError:
+    notification = Notification(idempotency_key=idempotency_key, **defaults)
+    if not _insert_unless_key_exists(notification):
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise  # another constraint failed: not a repeat
+        if existing is None:  # another constraint failed: not a repeat
+            raise IntegrityError(f"Notification {idempotency_key!r} was not stored.")
         return existing
     transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
     return notification
+
+
+def _insert_unless_key_exists(notification: Notification) -> bool:
+    """INSERT the row; False (and nothing written) if its idempotency key is already taken.
+
+    A new key is the usual case. PostgreSQL and SQLite >= 3.35 do it in one statement,
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (SQLite: ``INSERT OR IGNORE``), the
+    way ``Model.save()`` inserts with the conflict clause of ``bulk_create(ignore_conflicts=True)``
+    added: no savepoint around it (two more round trips) and no failed statement to recover from.
+    Elsewhere the INSERT runs in a savepoint inside a transaction (which keeps the caller's
+    transaction usable after a duplicate) and a duplicate raises as before.
+    """
+    connection = transaction.get_connection()
+    meta = Notification._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
+    if connection.features.can_return_columns_from_insert:
+        [row] = Notification.objects._insert(
+            [notification],
+            fields=fields,
+            returning_fields=[meta.pk],
+            using=connection.alias,
+            on_conflict=OnConflict.IGNORE,
+        )
+        if row is None:  # a row with this key exists (or SQLite ignored another constraint)
+            return False
+        notification.pk = row[0]
+        notification._state.adding, notification._state.db = False, connection.alias
+        return True
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with guard:
+            notification.save(force_insert=True)
+    except IntegrityError:
+        if not Notification.objects.filter(idempotency_key=notification.idempotency_key).exists():
+            raise
+        return False
+    return True
 
 
 def notify_template(
@@ -186,18 +218,9 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     failed, claimed by someone else, or not yet due for a retry). Raises
     ``TransientDeliveryError`` after recording a retryable failure.
     """
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
-    claimed = (
-        Notification.objects.filter(pk=notification_id)
-        .filter(_claimable(now))
-        .update(
-            status=Notification.Status.SENDING, claimed_until=lease, attempts=models.F("attempts") + 1, updated_at=now
-        )
-    )
-    if not claimed:
+    notification = _notification_claim(notification_id)
+    if notification is None:
         return None
-    notification = Notification.objects.get(pk=notification_id)
     try:
         _send(notification)
     except PermanentDeliveryError as exc:
@@ -216,11 +239,68 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
         "last_error": "",
         "updated_at": timezone.now(),
     }
-    Notification.objects.filter(pk=notification.pk).update(**sent)
+    _notification_update(notification.pk, sent)
     for field, value in sent.items():  # the row as written, without reading it back
         setattr(notification, field, value)
     logger.info("Notification %s delivered by %s to %s", notification.pk, notification.channel, notification.recipient)
     return notification
+
+
+_NOTIFICATION_COLUMNS = ModelColumns(Notification, None)
+
+
+def _notification_claim(notification_id: int) -> Notification | None:
+    """Claim the row if ``_claimable`` (pending → sending, with a lease); the claimed row, or None.
+
+    PostgreSQL and SQLite >= 3.35: one ``UPDATE ... RETURNING`` in plain SQL, the conditions of
+    ``_claimable`` written out (the ORM compiles them, and the read after, for about as long as
+    the worker takes to build the email). Elsewhere the ORM's conditional update and a read.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
+    connection = transaction.get_connection()
+    if not connection.features.can_return_columns_from_insert:
+        claimed = (
+            Notification.objects.filter(pk=notification_id)
+            .filter(_claimable(now))
+            .update(
+                status=Notification.Status.SENDING,
+                claimed_until=lease,
+                attempts=models.F("attempts") + 1,
+                updated_at=now,
+            )
+        )
+        return Notification.objects.get(pk=notification_id) if claimed else None
+    at = connection.ops.adapt_datetimefield_value
+    pending, sending = Notification.Status.PENDING, Notification.Status.SENDING
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Table and column names come from the model's metadata; every value is a parameter.
+            f"UPDATE {connection.ops.quote_name(Notification._meta.db_table)} "  # noqa: S608
+            "SET status = %s, claimed_until = %s, attempts = attempts + 1, updated_at = %s "
+            "WHERE id = %s AND ((status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
+            f"OR (status = %s AND claimed_until < %s)) RETURNING {_NOTIFICATION_COLUMNS.sql}",
+            [sending, at(lease), at(now), notification_id, pending, at(now), sending, at(now)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else _NOTIFICATION_COLUMNS.build(row)
+
+
+def _notification_update(pk: int, fields: dict) -> None:
+    """``Notification.objects.filter(pk=pk).update(**fields)`` for plain values, without compiling a queryset."""
+    connection = transaction.get_connection()
+    meta = Notification._meta
+    columns, params = [], []
+    for name, value in fields.items():
+        field = meta.get_field(name)
+        columns.append(f"{connection.ops.quote_name(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Column names come from the model's metadata; every value is a parameter.
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {', '.join(columns)} WHERE id = %s",  # noqa: S608
+            [*params, pk],
+        )
 
 
 def retry_delay_seconds(attempts: int) -> int:

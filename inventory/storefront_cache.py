@@ -82,6 +82,10 @@ def _lookup(version_keys: list[str], key: str) -> tuple[tuple[int, ...], Any]:
 
 
 def _bump(keys: list[str]) -> None:
+    incr_or_set_many = getattr(cache, "incr_or_set_many", None)
+    if incr_or_set_many is not None:  # the Redis cache: every key in one round trip
+        incr_or_set_many(keys, _fresh_version())
+        return
     for key in keys:
         try:
             cache.incr(key)

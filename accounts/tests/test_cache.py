@@ -97,3 +97,48 @@ def test_api_keeps_answering_when_the_throttle_cache_is_down(customer, monkeypat
     api = APIClient()
     api.force_authenticate(customer)
     assert api.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
+def test_incr_or_set_many_counts_up_or_starts_every_key_in_one_round_trip(monkeypatch):
+    from redis.client import Pipeline
+
+    port = _free_port()
+    cache = ResilientRedisCache(f"redis://127.0.0.1:{port}/0", OPTIONS)
+    server = _start_redis(port)
+    try:
+        cache.set("seen", 41, timeout=None)
+        executed = []
+        original = Pipeline.execute
+        monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **kw: executed.append(1) or original(self, *a, **kw))
+
+        cache.incr_or_set_many(["seen", "new"], 1000)
+
+        assert executed == [1]
+        assert cache.get_many(["seen", "new"]) == {"seen": 42, "new": 1001}
+        client = cache._cache.get_client(write=True)
+        assert client.ttl(cache.make_and_validate_key("new")) == -1  # version numbers never expire
+        server.terminate()
+        server.wait(timeout=10)
+        cache.incr_or_set_many(["seen"], 2000)  # dropped, not raised
+        assert not cache.is_available
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def test_storefront_bumps_go_through_incr_or_set_many_on_redis(monkeypatch):
+    from inventory import storefront_cache
+
+    calls = []
+
+    class FakeRedisCache:
+        def incr_or_set_many(self, keys, value):
+            calls.append((keys, value))
+
+    monkeypatch.setattr(storefront_cache, "cache", FakeRedisCache())
+    storefront_cache._bump(["a", "b"])
+
+    [(keys, value)] = calls
+    assert keys == ["a", "b"]
+    assert value > 0

@@ -249,6 +249,9 @@ IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com
 
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# kombu's Redis transport builds a Redis client per published message; ours keeps one per
+# channel (helpdesk_project/broker.py). Only for plain redis:// URLs; others keep kombu's choice.
+CELERY_BROKER_TRANSPORT = "helpdesk_project.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
 # Eager unless a real broker is configured: embedded StockDesk needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
@@ -319,7 +322,8 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication, reading the token and its user in one plain-SQL statement.
+        "accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
@@ -329,8 +333,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "helpdesk_project.api.StockDeskAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's anon and user rates, checked in one Redis round trip (accounts/throttling.py).
+        "accounts.throttling.AnonRateThrottle",
+        "accounts.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),

@@ -538,3 +538,40 @@ def test_followers_get_one_new_arrival_email(store, customer):
     assert services.product_launches_announce() == 0
 
     assert Notification.objects.filter(recipient=customer.email, subject__startswith="New in").count() == 1
+
+
+def test_order_reads_only_active_launched_products_with_their_store_and_alert_state(store, django_assert_num_queries):
+    from django.db.models import Exists, OuterRef
+
+    from inventory.models import Product
+
+    open_alert = with_stock(ProductFactory(store=store, reorder_point=5), 3)
+    services._stock_alert_open(product=open_alert)
+    plain = with_stock(ProductFactory(store=store), 30)
+    inactive = ProductFactory(store=store, is_active=False)
+    unlaunched = ProductFactory(store=store, launch_date=timezone.localdate() + timedelta(days=1))
+    ids = [open_alert.pk, plain.pk, inactive.pk, unlaunched.pk, 999999]
+
+    with django_assert_num_queries(1):
+        products = services._products_for_order(ids)
+        stores = {p.pk: p.store.slug for p in products.values()}  # the store came with them
+
+    expected = {
+        p.pk: p
+        for p in Product.objects.select_related("store")
+        .filter(pk__in=ids, is_active=True, launch_date__lte=timezone.localdate())
+        .annotate(
+            has_open_alert=Exists(StockAlert.objects.filter(product=OuterRef("pk"), status=StockAlert.Status.OPEN))
+        )
+    }
+    assert sorted(products) == sorted(expected) == sorted([open_alert.pk, plain.pk])
+    assert stores == {open_alert.pk: store.slug, plain.pk: store.slug}
+    for pk, product in products.items():
+        assert product.has_open_alert is expected[pk].has_open_alert
+        assert (product.price, product.cost, product.on_hand, product.store) == (
+            expected[pk].price,
+            expected[pk].cost,
+            expected[pk].on_hand,
+            expected[pk].store,
+        )
+    assert products[open_alert.pk].has_open_alert is True
