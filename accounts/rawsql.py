@@ -12,9 +12,11 @@ booleans compared with a parameter, table names from the models' ``_meta``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 
 
@@ -22,6 +24,66 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+class ModelRows:
+    """Model instances from a plain-SQL read, built as ``QuerySet.raw()`` builds them, without the
+    work ``raw()`` repeats for every query: reading the cursor's description (a ``Column`` object
+    per column), matching the columns to the model's fields and looking up each field's converters.
+    On the pages that read a user or a ticket this way that was 0.15-0.25 ms of Python per query.
+
+    ``fields``: the model fields the SQL selects first (``None``: every concrete field), always in
+    the model's own field order, which ``select_list()`` writes; any further columns of a row come
+    back beside the instance, unconverted. Fields left out are deferred, as with ``only()``.
+    Converters (SQLite's datetimes and booleans, a field's ``from_db_value``) are looked up once
+    per database vendor and applied as the ORM applies them.
+    """
+
+    def __init__(self, model: type[Model], fields: Iterable[str] | None = None):
+        wanted = None if fields is None else set(fields)
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
+        if wanted is not None and len(self.fields) != len(wanted):
+            unknown = wanted - {f.name for f in self.fields}
+            raise ValueError(f"not concrete fields of {model.__name__}: {sorted(unknown)}")
+        self.attnames = [f.attname for f in self.fields]
+        self._converters: dict[str, list] = {}
+
+    def select_list(self, alias: str) -> str:
+        """The fields' columns, qualified by the table's ``alias``, for the start of a SELECT list."""
+        quote = connection.ops.quote_name
+        return ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
+
+    def _converters_for_connection(self) -> list:
+        converters = self._converters.get(connection.vendor)
+        if converters is None:
+            converters = []
+            for index, field in enumerate(self.fields):
+                column = field.get_col(self.model._meta.db_table)
+                found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+                if found:
+                    converters.append((index, found, column))
+            self._converters[connection.vendor] = converters
+        return converters
+
+    def read(self, sql: str, params: list) -> list[tuple[Model, tuple]]:
+        """Run ``sql``; for each row, the instance and the row's further columns."""
+        rows = fetch_all(sql, params)
+        if not rows:
+            return []
+        count, attnames, db = len(self.fields), self.attnames, connection.alias
+        converters = self._converters_for_connection()
+        from_db = self.model.from_db
+        read = []
+        for row in rows:
+            values = list(row[:count])
+            for index, functions, column in converters:
+                value = values[index]
+                for function in functions:
+                    value = function(value, column, connection)
+                values[index] = value
+            read.append((from_db(db, attnames, values), row[count:]))
+        return read
 
 
 def aware(value) -> datetime | None:
