@@ -12,15 +12,43 @@ booleans compared with a parameter, table names from the models' ``_meta``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 
+_shared_cursor: ContextVar = ContextVar("rawsql_shared_cursor", default=None)
+
+
+@contextlib.contextmanager
+def one_cursor() -> Iterator[None]:
+    """Run the ``fetch_all()`` calls inside the block on one cursor.
+
+    A page that makes several plain-SQL reads in a row (the desk's ticket page: five) otherwise
+    opens a cursor for each, and psycopg looks up the loaders of every result column again for
+    each new cursor: 0.03-0.04 ms of Python a read. Nested blocks use the outer block's cursor;
+    ORM queries inside the block are not affected.
+    """
+    if _shared_cursor.get() is not None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        token = _shared_cursor.set(cursor)
+        try:
+            yield
+        finally:
+            _shared_cursor.reset(token)
+
 
 def fetch_all(sql: str, params: list) -> list[tuple]:
+    cursor = _shared_cursor.get()
+    if cursor is not None:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

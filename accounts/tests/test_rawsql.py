@@ -62,3 +62,37 @@ def test_no_row_reads_nothing_and_unknown_fields_are_refused():
     assert rows.read(_sql(rows), [0]) == []
     with pytest.raises(ValueError, match="no_such_field"):
         ModelRows(User, ["email", "no_such_field"])
+
+
+def test_one_cursor_serves_every_read_inside_it_and_closes_after(monkeypatch):
+    from django.db import connections
+
+    from accounts.rawsql import fetch_all, one_cursor
+
+    backend = type(connections["default"])
+    created = []
+    original = backend.create_cursor
+    monkeypatch.setattr(backend, "create_cursor", lambda self, name=None: created.append(1) or original(self, name))
+    connection.ensure_connection()
+
+    with CaptureQueriesContext(connection) as queries, one_cursor():
+        first = fetch_all("SELECT 1", [])
+        with one_cursor():  # nested: still the outer block's cursor
+            second = fetch_all("SELECT 2", [])
+        third = fetch_all("SELECT 3", [])
+
+    assert (first, second, third) == ([(1,)], [(2,)], [(3,)])
+    assert len(queries) == 3
+    assert len(created) == 1
+    assert fetch_all("SELECT 4", []) == [(4,)]  # after the block: a cursor of its own again
+    assert len(created) == 2
+
+    def fails_inside():
+        with one_cursor():
+            fetch_all("SELECT 5", [])
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        fails_inside()
+    assert fetch_all("SELECT 6", []) == [(6,)]
+    assert len(created) == 4
