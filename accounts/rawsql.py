@@ -18,7 +18,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.db import connection
-from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 
 _shared_cursor: ContextVar = ContextVar("rawsql_shared_cursor", default=None)
@@ -54,66 +53,6 @@ def fetch_all(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-class ModelRows:
-    """Model instances from a plain-SQL read, built as ``QuerySet.raw()`` builds them, without the
-    work ``raw()`` repeats for every query: reading the cursor's description (a ``Column`` object
-    per column), matching the columns to the model's fields and looking up each field's converters.
-    On the pages that read a user or a ticket this way that was 0.15-0.25 ms of Python per query.
-
-    ``fields``: the model fields the SQL selects first (``None``: every concrete field), always in
-    the model's own field order, which ``select_list()`` writes; any further columns of a row come
-    back beside the instance, unconverted. Fields left out are deferred, as with ``only()``.
-    Converters (SQLite's datetimes and booleans, a field's ``from_db_value``) are looked up once
-    per database vendor and applied as the ORM applies them.
-    """
-
-    def __init__(self, model: type[Model], fields: Iterable[str] | None = None):
-        wanted = None if fields is None else set(fields)
-        self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
-        if wanted is not None and len(self.fields) != len(wanted):
-            unknown = wanted - {f.name for f in self.fields}
-            raise ValueError(f"not concrete fields of {model.__name__}: {sorted(unknown)}")
-        self.attnames = [f.attname for f in self.fields]
-        self._converters: dict[str, list] = {}
-
-    def select_list(self, alias: str) -> str:
-        """The fields' columns, qualified by the table's ``alias``, for the start of a SELECT list."""
-        quote = connection.ops.quote_name
-        return ", ".join(f"{alias}.{quote(f.column)}" for f in self.fields)
-
-    def _converters_for_connection(self) -> list:
-        converters = self._converters.get(connection.vendor)
-        if converters is None:
-            converters = []
-            for index, field in enumerate(self.fields):
-                column = field.get_col(self.model._meta.db_table)
-                found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-                if found:
-                    converters.append((index, found, column))
-            self._converters[connection.vendor] = converters
-        return converters
-
-    def read(self, sql: str, params: list) -> list[tuple[Model, tuple]]:
-        """Run ``sql``; for each row, the instance and the row's further columns."""
-        rows = fetch_all(sql, params)
-        if not rows:
-            return []
-        count, attnames, db = len(self.fields), self.attnames, connection.alias
-        converters = self._converters_for_connection()
-        from_db = self.model.from_db
-        read = []
-        for row in rows:
-            values = list(row[:count])
-            for index, functions, column in converters:
-                value = values[index]
-                for function in functions:
-                    value = function(value, column, connection)
-                values[index] = value
-            read.append((from_db(db, attnames, values), row[count:]))
-        return read
-
-
 def aware(value) -> datetime | None:
     """A datetime column as the ORM would give it: aware, in UTC.
 
@@ -137,12 +76,21 @@ class ModelColumns:
     ``build(row, start)`` turns ``row[start:start + width]`` into an instance as the ORM would
     (the database's converters applied: SQLite's decimals, datetimes; none on PostgreSQL), so a
     query can read several models (a join) in one round trip without compiling a queryset.
+    Unlike ``raw()``, nothing is matched per query: ``raw()`` read the cursor's description and
+    matched its columns to fields and converters every time (0.15-0.25 ms for a user or a ticket).
+
+    ``fields``: only these fields (by name), still in the model's order; the others are deferred,
+    as with ``only()``.
     """
 
-    def __init__(self, model, alias: str | None):
+    def __init__(self, model, alias: str | None, *, fields: Iterable[str] | None = None):
         self.model = model
         self.alias = alias
-        self._fields = model._meta.concrete_fields
+        wanted = None if fields is None else set(fields)
+        self._fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
+        if wanted is not None and len(self._fields) != len(wanted):
+            unknown = sorted(wanted - {f.name for f in self._fields})
+            raise ValueError(f"not concrete fields of {model.__name__}: {unknown}")
         self.attnames = [field.attname for field in self._fields]
         self.width = len(self._fields)
         self._sql: str | None = None

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User, full_name
-from accounts.rawsql import ModelRows, aware, fetch_all
+from accounts.rawsql import ModelColumns, aware, fetch_all
 
 from .models import Attachment, Message, Queue, Status, Ticket, TicketEvent, format_reference, parse_reference
 
@@ -185,8 +185,10 @@ def ticket_get_for_agent(user: User, ticket_id: int) -> Ticket:
 
 
 # The ticket's own columns that the desk's ticket page shows (not the description and dates).
-_TICKET_PAGE_ROWS = ModelRows(
-    Ticket, [f.name for f in Ticket._meta.concrete_fields if f.name not in ("description", "created_at", "updated_at")]
+_TICKET_PAGE_COLUMNS = ModelColumns(
+    Ticket,
+    "t",
+    fields=[f.name for f in Ticket._meta.concrete_fields if f.name not in ("description", "created_at", "updated_at")],
 )
 # The ticket with its requester's, assignee's and queue's names; ``{scope}`` is empty for agents
 # who see every queue, else the access check: the ticket's queue is one of the agent's. The names
@@ -207,7 +209,7 @@ _TICKET_SQL = f"""
 @functools.cache
 def _ticket_sql(*, scoped: bool) -> str:
     scope = f"AND t.queue_id IN (SELECT qa.queue_id FROM {_QUEUE_AGENTS} qa WHERE qa.user_id = %s)" if scoped else ""  # noqa: S608
-    return _TICKET_SQL.format(columns=_TICKET_PAGE_ROWS.select_list("t"), scope=scope)
+    return _TICKET_SQL.format(columns=_TICKET_PAGE_COLUMNS.sql, scope=scope)
 
 
 def ticket_detail_for_agent(user: User, ticket_id: int) -> Ticket:
@@ -229,10 +231,11 @@ def ticket_detail_for_agent(user: User, ticket_id: int) -> Ticket:
     scoped = not agent_sees_all_queues(user)
     if scoped:
         params.append(user.pk)
-    found = _TICKET_PAGE_ROWS.read(_ticket_sql(scoped=scoped), params)
+    found = fetch_all(_ticket_sql(scoped=scoped), params)
     if not found:
         raise Http404("No such ticket.")
-    ticket, (requester_name, requester_email, assignee_name, assignee_email, queue_name) = found[0]
+    ticket = _TICKET_PAGE_COLUMNS.build(found[0])
+    requester_name, requester_email, assignee_name, assignee_email, queue_name = found[0][_TICKET_PAGE_COLUMNS.width :]
     ticket.requester = User(id=ticket.requester_id, name=requester_name, email=requester_email)
     if ticket.assignee_id is not None:
         ticket.assignee = User(id=ticket.assignee_id, name=assignee_name, email=assignee_email)

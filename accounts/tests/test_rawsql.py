@@ -1,4 +1,4 @@
-"""``accounts.rawsql.ModelRows``: plain-SQL rows as the model instances the ORM would build."""
+"""``accounts.rawsql``: ``ModelColumns`` with a subset of fields, and ``one_cursor``."""
 
 from __future__ import annotations
 
@@ -10,28 +10,27 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.rawsql import ModelRows
+from accounts.rawsql import ModelColumns, fetch_all
 
 from .factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def _sql(rows: ModelRows, extra: str = "") -> str:
-    return f"SELECT {rows.select_list('u')}{extra} FROM {User._meta.db_table} u WHERE u.id = %s"  # noqa: S608
+def _read(columns: ModelColumns, user_id: int, extra: str = "") -> list[tuple]:
+    return fetch_all(f"SELECT {columns.sql}{extra} FROM {User._meta.db_table} u WHERE u.id = %s", [user_id])  # noqa: S608
 
 
-def test_every_field_read_equals_the_orm_and_extra_columns_come_back_beside_it():
+def test_every_field_read_equals_the_orm_and_extra_columns_follow_the_width():
     user = AgentFactory(is_away=True, sms_opt_in=False)
     User.objects.filter(pk=user.pk).update(last_login=timezone.now() - timedelta(hours=3))
-    rows = ModelRows(User)
+    columns = ModelColumns(User, "u")
 
-    with CaptureQueriesContext(connection) as queries:
-        [(loaded, extra)] = rows.read(_sql(rows, ", u.email, 7"), [user.pk])
+    [row] = _read(columns, user.pk, ", u.email, 7")
+    loaded = columns.build(row)
 
     expected = User.objects.get(pk=user.pk)
-    assert len(queries) == 1
-    assert extra == (user.email, 7)
+    assert row[columns.width :] == (user.email, 7)
     assert [getattr(loaded, f.attname) for f in User._meta.concrete_fields] == [
         getattr(expected, f.attname) for f in User._meta.concrete_fields
     ]
@@ -39,35 +38,34 @@ def test_every_field_read_equals_the_orm_and_extra_columns_come_back_beside_it()
     assert loaded.last_login.tzinfo is not None
     assert loaded.is_away is True
     assert loaded.sms_opt_in is False
-    assert (loaded._state.adding, loaded._state.db) == (False, "default")
     assert loaded.get_deferred_fields() == set()
 
 
 def test_fields_left_out_are_deferred_and_read_in_the_models_order():
     user = AgentFactory(name="Ada Agent")
-    rows = ModelRows(User, ["email", "id"])  # asked out of order
+    columns = ModelColumns(User, "u", fields=["email", "id"])  # asked out of order
 
-    assert rows.attnames == ["id", "email"]
-    [(loaded, extra)] = rows.read(_sql(rows), [user.pk])
+    assert columns.attnames == ["id", "email"]
+    assert columns.width == 2
+    [row] = _read(columns, user.pk, ", 1")
+    loaded = columns.build(row)
 
-    assert (loaded.pk, loaded.email, extra) == (user.pk, user.email, ())
+    assert (loaded.pk, loaded.email, row[columns.width :]) == (user.pk, user.email, (1,))
     assert "name" in loaded.get_deferred_fields()
     with CaptureQueriesContext(connection) as queries:
         assert loaded.name == "Ada Agent"
     assert len(queries) == 1
 
 
-def test_no_row_reads_nothing_and_unknown_fields_are_refused():
-    rows = ModelRows(User)
-    assert rows.read(_sql(rows), [0]) == []
+def test_unknown_fields_are_refused():
     with pytest.raises(ValueError, match="no_such_field"):
-        ModelRows(User, ["email", "no_such_field"])
+        ModelColumns(User, "u", fields=["email", "no_such_field"])
 
 
 def test_one_cursor_serves_every_read_inside_it_and_closes_after(monkeypatch):
     from django.db import connections
 
-    from accounts.rawsql import fetch_all, one_cursor
+    from accounts.rawsql import one_cursor
 
     backend = type(connections["default"])
     created = []
