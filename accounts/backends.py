@@ -2,9 +2,10 @@
 
 Every signed-in page loads the user from the session (``get_user``), and almost every page then
 asks for the roles (the navbar, ``is_agent``, ``is_ops``), which was a second query. Here one
-statement reads both: the user's row joined to its groups, one row per role. Through ``raw()``
-rather than a queryset, because compiling even a one-table ORM query costs more Python than
-PostgreSQL takes to answer it, and this runs on every signed-in request.
+statement reads both: the user's row joined to its groups, one row per role. In plain SQL
+(``accounts.rawsql.ModelColumns``) rather than a queryset or ``raw()``, because compiling even a
+one-table ORM query, or matching ``raw()``'s columns to fields, costs more Python than PostgreSQL
+takes to answer it, and this runs on every signed-in request.
 
 Log-ins (``authenticate``), permissions and everything else are ModelBackend's own. Sessions
 store this class's dotted path; migration ``accounts.0003`` rewrote the sessions that named
@@ -17,11 +18,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 
+from .rawsql import ModelColumns, fetch_all
+
 PATH = "accounts.backends.EmailBackend"
 
 
-def _user_with_roles_sql() -> str:
-    user = get_user_model()
+def _user_with_roles_sql(columns: ModelColumns) -> str:
+    user = columns.model
     groups = user._meta.get_field("groups")
     qn = connection.ops.quote_name
     users, links, roles = (qn(m._meta.db_table) for m in (user, groups.remote_field.through, groups.related_model))
@@ -32,7 +35,7 @@ def _user_with_roles_sql() -> str:
     )
     # Table and column names come from the models' metadata, never from input; the id is a parameter.
     return f"""
-        SELECT u.*, g.name AS _role FROM {users} u
+        SELECT {columns.sql}, g.name FROM {users} u
         LEFT JOIN {links} ug ON ug.{link_user} = u.{user_id}
         LEFT JOIN {roles} g ON g.id = ug.{link_group}
         WHERE u.{user_id} = %s
@@ -40,19 +43,21 @@ def _user_with_roles_sql() -> str:
 
 
 class EmailBackend(ModelBackend):
+    _columns: ModelColumns | None = None
     _sql: str | None = None
 
     def get_user(self, user_id):
         if EmailBackend._sql is None:
-            EmailBackend._sql = _user_with_roles_sql()
+            EmailBackend._columns = ModelColumns(get_user_model(), "u")
+            EmailBackend._sql = _user_with_roles_sql(EmailBackend._columns)
         try:
-            rows = list(get_user_model()._default_manager.raw(EmailBackend._sql, [int(user_id)]))
+            rows = fetch_all(EmailBackend._sql, [int(user_id)])
         except (TypeError, ValueError):
             return None
         if not rows:
             return None
-        user = rows[0]
+        columns = EmailBackend._columns
+        user = columns.build(rows[0])
         # Filling the cached property: User.role_names would otherwise query the groups again.
-        user.role_names = frozenset(row._role for row in rows if row._role is not None)
-        del user._role
+        user.role_names = frozenset(row[columns.width] for row in rows if row[columns.width] is not None)
         return user if self.user_can_authenticate(user) else None

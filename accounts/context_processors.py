@@ -28,6 +28,7 @@ ASSETS = {
     "site_css": "css/stockdesk.css",
     "chat_css": "css/chat.css",
     "bootstrap_js": "vendor/bootstrap/bootstrap.bundle.min.js",
+    "desk_js": "js/desk.js",  # the desk's pages (not base.html)
 }
 
 

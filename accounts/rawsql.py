@@ -12,13 +12,42 @@ booleans compared with a parameter, table names from the models' ``_meta``.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+_shared_cursor: ContextVar = ContextVar("rawsql_shared_cursor", default=None)
+
+
+@contextlib.contextmanager
+def one_cursor() -> Iterator[None]:
+    """Run the ``fetch_all()`` calls inside the block on one cursor.
+
+    A page that makes several plain-SQL reads in a row (the desk's ticket page: five) otherwise
+    opens a cursor for each, and psycopg looks up the loaders of every result column again for
+    each new cursor: 0.03-0.04 ms of Python a read. Nested blocks use the outer block's cursor;
+    ORM queries inside the block are not affected.
+    """
+    if _shared_cursor.get() is not None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        token = _shared_cursor.set(cursor)
+        try:
+            yield
+        finally:
+            _shared_cursor.reset(token)
+
 
 def fetch_all(sql: str, params: list) -> list[tuple]:
+    cursor = _shared_cursor.get()
+    if cursor is not None:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -47,12 +76,21 @@ class ModelColumns:
     ``build(row, start)`` turns ``row[start:start + width]`` into an instance as the ORM would
     (the database's converters applied: SQLite's decimals, datetimes; none on PostgreSQL), so a
     query can read several models (a join) in one round trip without compiling a queryset.
+    Unlike ``raw()``, nothing is matched per query: ``raw()`` read the cursor's description and
+    matched its columns to fields and converters every time (0.15-0.25 ms for a user or a ticket).
+
+    ``fields``: only these fields (by name), still in the model's order; the others are deferred,
+    as with ``only()``.
     """
 
-    def __init__(self, model, alias: str | None):
+    def __init__(self, model, alias: str | None, *, fields: Iterable[str] | None = None):
         self.model = model
         self.alias = alias
-        self._fields = model._meta.concrete_fields
+        wanted = None if fields is None else set(fields)
+        self._fields = [f for f in model._meta.concrete_fields if wanted is None or f.name in wanted]
+        if wanted is not None and len(self._fields) != len(wanted):
+            unknown = sorted(wanted - {f.name for f in self._fields})
+            raise ValueError(f"not concrete fields of {model.__name__}: {unknown}")
         self.attnames = [field.attname for field in self._fields]
         self.width = len(self._fields)
         self._sql: str | None = None

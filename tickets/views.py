@@ -16,6 +16,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.rawsql import one_cursor
+
 from . import selectors, services
 from .forms import AgentReplyForm, CsatForm, CustomerReplyForm, PriorityForm, TicketCreateForm
 from .models import Attachment, CannedResponse, Priority, Status, Ticket, parse_reference
@@ -214,7 +216,11 @@ def desk(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     _agent_required(request)
-    ticket = selectors.ticket_detail_for_agent(request.user, pk)
+    # The page's five plain-SQL reads on one cursor (accounts/rawsql.py).
+    with one_cursor():
+        ticket = selectors.ticket_detail_for_agent(request.user, pk)
+        agents = selectors.agent_list_for_queue(ticket.queue_id)
+        recent_orders = _recent_orders(ticket)
     # Canned responses are not in the page: desk.js reads them (desk_canned) when the agent opens
     # the list, which is the only way they can be used, so the many views of a ticket that never
     # reply do not pay a query and the rendering of every response for it.
@@ -223,9 +229,9 @@ def desk_ticket(request: HttpRequest, pk: int) -> HttpResponse:
         "urls": _desk_ticket_urls(ticket.pk),
         "reply_form_html": _reply_form_html(),
         "priority_select_html": _priority_select_html(ticket.priority),
-        "agents": selectors.agent_list_for_queue(ticket.queue_id),
+        "agents": agents,
         "allowed_statuses": [(s, Status(s).label) for s in Status.values if s in services.TRANSITIONS[ticket.status]],
-        "recent_orders": _recent_orders(ticket),
+        "recent_orders": recent_orders,
     }
     return render(request, "tickets/desk_ticket.html", context)
 

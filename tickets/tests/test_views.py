@@ -535,3 +535,38 @@ def test_desk_recent_orders_escape_names_and_show_orders_without_lines(client, c
     assert "3 in stock" in panel
     assert f"<strong>{empty.number}</strong>" in panel
     assert panel.index(empty.number) < panel.index("Vase")  # newest first
+
+
+def test_desk_time_and_option_tags_write_what_the_template_loops_wrote():
+    """The ticket page's dates, assignee and status options are written in Python (desk.py): the
+    same text as the ``date`` filter and the template loops they replaced, escaped, in any zone."""
+    from datetime import UTC, datetime
+
+    from django.template import engines
+
+    from tickets.selectors import DeskAgent
+    from tickets.templatetags.desk import assignee_options, desk_time, status_options
+
+    engine = engines["django"]
+    date = engine.from_string('{{ v|date:"j M H:i" }}')
+    dates = [datetime(2026, 3, 29, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 23, 5, tzinfo=UTC), None]
+    for zone in ("Europe/Amsterdam", "America/New_York"):
+        with timezone.override(zone):
+            assert [desk_time(v) for v in dates] == [date.render({"v": v}) for v in dates]
+    assert desk_time(dates[0]) == "29 Mar 01:30"  # the site's zone
+
+    agents = [DeskAgent(3, XSS, True), DeskAgent(7, "Bo", False)]
+    loop = engine.from_string(
+        '{% for a in agents %}<option value="{{ a.pk }}" {% if a.pk == assignee_id %}selected{% endif %}>'
+        "{{ a.full_name }}{% if a.is_away %} (away){% endif %}</option>{% endfor %}"
+    )
+    for assignee_id in (7, 3, None):
+        ours = assignee_options(agents, assignee_id)
+        assert ours == loop.render({"agents": agents, "assignee_id": assignee_id})
+    assert "<script" not in ours
+    assert ours.count("selected") == 0
+
+    statuses = [("open", "Open"), ('x"<', XSS)]
+    loop = engine.from_string('{% for value, label in s %}<option value="{{ value }}">{{ label }}</option>{% endfor %}')
+    assert status_options(statuses) == loop.render({"s": statuses})
+    assert "<script" not in status_options(statuses)
