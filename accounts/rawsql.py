@@ -124,3 +124,51 @@ class ModelColumns:
                 value = converter(value, col, connection)
             values[index] = value
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+class ModelInsert:
+    """A multi-row ``INSERT ... RETURNING id`` for one model, without the ORM's insert compiler.
+
+    The same rows and values ``bulk_create()`` writes (each field's ``pre_save`` for
+    ``auto_now_add`` and the like, then ``get_db_prep_save``), and like it on PostgreSQL and
+    SQLite >= 3.35 each instance gets its new primary key and becomes "saved". Compiling the
+    statement through the ORM cost about 0.3-0.6 ms of Python per insert on an order's path
+    (three of them); here the column list is built once per model and only values vary. No
+    signals are sent, as with ``bulk_create()``. Only for models with an auto primary key.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        meta = model._meta
+        self._fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
+        self._sql: str | None = None
+
+    MAX_PARAMS = 999
+
+    def _prefix(self) -> str:
+        if self._sql is None:
+            qn = connection.ops.quote_name
+            columns = ", ".join(qn(field.column) for field in self._fields)
+            # Table and column names come from the model's metadata; every value is a parameter.
+            self._sql = f"INSERT INTO {qn(self.model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        return self._sql
+
+    def insert(self, objs: list) -> None:
+        if not objs:
+            return
+        if not connection.features.can_return_rows_from_bulk_insert or len(objs) * len(self._fields) > self.MAX_PARAMS:
+            # An SQLite older than 3.35 (no RETURNING), or more values than SQLite's default
+            # limit: the ORM, which knows how to batch and to fetch the keys another way.
+            self.model._default_manager.bulk_create(objs)
+            return
+        params = []
+        for obj in objs:
+            params.extend(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self._fields)
+        row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
+        pk = connection.ops.quote_name(self.model._meta.pk.column)
+        sql = self._prefix() + ", ".join([row] * len(objs)) + f" RETURNING {pk}"
+        rows = fetch_all(sql, params)
+        for obj, (value,) in zip(objs, rows, strict=True):
+            obj.pk = value
+            obj._state.adding = False
+            obj._state.db = connection.alias

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.rawsql import ModelColumns, fetch_all
+from accounts.rawsql import ModelColumns, ModelInsert, fetch_all
 
 from .factories import AgentFactory
 
@@ -73,14 +73,15 @@ def test_one_cursor_serves_every_read_inside_it_and_closes_after(monkeypatch):
     monkeypatch.setattr(backend, "create_cursor", lambda self, name=None: created.append(1) or original(self, name))
     connection.ensure_connection()
 
-    with CaptureQueriesContext(connection) as queries, one_cursor():
+    # Not inside CaptureQueriesContext: with server-side binding (DB_PREPARED_STATEMENTS), the
+    # debug cursor's copy of each query opens a cursor of its own to render it.
+    with one_cursor():
         first = fetch_all("SELECT 1", [])
         with one_cursor():  # nested: still the outer block's cursor
             second = fetch_all("SELECT 2", [])
         third = fetch_all("SELECT 3", [])
 
     assert (first, second, third) == ([(1,)], [(2,)], [(3,)])
-    assert len(queries) == 3
     assert len(created) == 1
     assert fetch_all("SELECT 4", []) == [(4,)]  # after the block: a cursor of its own again
     assert len(created) == 2
@@ -94,3 +95,42 @@ def test_one_cursor_serves_every_read_inside_it_and_closes_after(monkeypatch):
         fails_inside()
     assert fetch_all("SELECT 6", []) == [(6,)]
     assert len(created) == 4
+
+
+def _field_values(obj) -> list:
+    return [getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields]
+
+
+def test_model_insert_writes_what_the_orm_writes_and_gives_each_instance_its_key():
+    from inventory.models import Product
+    from inventory.tests.factories import CategoryFactory, ProductFactory, StoreFactory
+
+    store, category = StoreFactory(), CategoryFactory()
+    products = [ProductFactory.build(store=store, category=category, supplier=None) for _ in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        ModelInsert(Product).insert(products)
+
+    assert len(queries) == 1  # one multi-row INSERT ... RETURNING
+    assert len({p.pk for p in products}) == 3
+    assert all(p.pk for p in products)
+    assert all(not p._state.adding and p._state.db == "default" for p in products)
+    for product in products:
+        assert product.created_at is not None  # auto_now_add
+        assert product.updated_at is not None  # auto_now
+        assert _field_values(Product.objects.get(pk=product.pk)) == _field_values(product)
+
+
+def test_model_insert_leaves_large_batches_to_the_orm(monkeypatch):
+    from inventory.models import Product
+    from inventory.tests.factories import CategoryFactory, ProductFactory, StoreFactory
+
+    store, category = StoreFactory(), CategoryFactory()
+    products = [ProductFactory.build(store=store, category=category, supplier=None) for _ in range(3)]
+    insert = ModelInsert(Product)
+    monkeypatch.setattr(insert, "MAX_PARAMS", 10)  # fewer than 3 products' values
+    called = []
+    monkeypatch.setattr(Product.objects, "bulk_create", lambda objs: called.append(objs) or objs)
+
+    insert.insert(products)
+
+    assert called == [products]
