@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FAILURES: list[str] = []  # every phase's failed requests, printed with the results
 CPU: dict[str, str] = {}
+QUIET: list[float] = []  # seconds waited before the mix for web, worker and PostgreSQL to go quiet
 RESTARTS: list[
     int
 ] = []  # web processes that gunicorn replaced during the run (max_requests, crashes)  # CPU ms per request by process, per saturation phase
@@ -172,12 +173,30 @@ class CpuMeter:
 
 def wait_until_idle(master: int, *, limit: float = 300) -> float:
     """Wait until the web processes are idle (each builds its chat engine as it starts)."""
+    return _wait_quiet(lambda: cpu_seconds(children(master)), limit=limit)
+
+
+def wait_until_quiet(web: int, worker: int, *, limit: float = 120) -> float:
+    """Wait until web, worker and PostgreSQL are all near idle: the mix then starts from a quiet
+    system, not inside the tail of the checkout phase (its confirmation emails still being
+    delivered, autovacuum on the tables it wrote)."""
+
+    def busy() -> float:
+        return (
+            cpu_seconds([web, *children(web)])
+            + cpu_seconds([worker, *children(worker)])
+            + process_cpu({"postgres", "redis-server"})
+        )
+
+    return _wait_quiet(busy, limit=limit, threshold=0.3)
+
+
+def _wait_quiet(cpu, *, limit: float, threshold: float = 0.2) -> float:
     start = time.monotonic()
     while time.monotonic() - start < limit:
-        pids = children(master)
-        before = cpu_seconds(pids)
+        before = cpu()
         time.sleep(2)
-        if pids and cpu_seconds(pids) - before < 0.2:
+        if cpu() - before < threshold:
             return time.monotonic() - start
     return time.monotonic() - start
 
@@ -312,6 +331,9 @@ def main() -> int:
                     .splitlines()[-1]
                 )
             if "mix" in phases:
+                QUIET.append(wait_until_quiet(web.pid, worker.pid))
+                print(f"quiet after {QUIET[0]:.0f} s; starting the mix", flush=True)
+                before = meter.read()
                 mix = run_locust(
                     host,
                     args.users,
@@ -321,6 +343,8 @@ def main() -> int:
                     env,
                     spawn=max(args.users // 5, 1),
                 )
+                if "Aggregated" in mix:
+                    CPU["Mix"] = meter.per_request(before, meter.read(), int(mix["Aggregated"]["Request Count"]))
             RESTARTS.append(len(set(children(web.pid)) - first_processes))
         finally:
             web.terminate()
@@ -347,7 +371,7 @@ def main() -> int:
         )
     lines += [
         "",
-        "CPU per request by process during each saturation phase (web = gunicorn, worker = Celery; "
+        "CPU per request by process during each phase (web = gunicorn, worker = Celery; "
         "locust is the load generator; PostgreSQL and Redis include anything else using them):",
         "",
         *[f"- {cls}: {text}" for cls, text in CPU.items()],
@@ -363,7 +387,8 @@ def main() -> int:
     if mix:
         lines += [
             "",
-            f"Realistic mix: {args.users} users with think time for {args.mix_seconds} s",
+            f"Realistic mix: {args.users} users with think time for {args.mix_seconds} s, started once web, "
+            f"worker and PostgreSQL were quiet ({QUIET[0] if QUIET else 0:.0f} s after the phase before)",
             "",
             "| page | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
             "|---|---|---|---|---|---|---|",
