@@ -111,7 +111,10 @@ else:
         # transaction-mode poolers (pgbouncer), which StockDesk does not use: each process keeps
         # its own psycopg pool. Measured on checkout: PostgreSQL's CPU per order 4.1 -> 3.1 ms,
         # time in the driver 5.1 -> 2.8 ms (docs/performance.md). Set DB_PREPARED_STATEMENTS=0
-        # behind pgbouncer in transaction mode.
+        # behind pgbouncer in transaction mode. PostgreSQL re-plans a prepared statement when a
+        # migration alters its tables; only a changed *type* of a column that old code selects
+        # makes it fail ("cached plan must not change result type") until the old processes
+        # are replaced, which a deploy does right after the release phase's migrate.
         DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=2)
     if env.bool("DB_POOL", default=True):
