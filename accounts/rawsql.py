@@ -142,16 +142,49 @@ class ModelInsert:
         meta = model._meta
         self._fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
         self._sql: str | None = None
+        self._columns = ""
 
     MAX_PARAMS = 999
 
     def _prefix(self) -> str:
         if self._sql is None:
             qn = connection.ops.quote_name
-            columns = ", ".join(qn(field.column) for field in self._fields)
+            self._columns = ", ".join(qn(field.column) for field in self._fields)
             # Table and column names come from the model's metadata; every value is a parameter.
-            self._sql = f"INSERT INTO {qn(self.model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+            self._sql = f"INSERT INTO {qn(self.model._meta.db_table)} ({self._columns}) VALUES "  # noqa: S608
         return self._sql
+
+    def _values(self, obj) -> list:
+        return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self._fields]
+
+    def _saved(self, obj, pk) -> None:
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+    def insert_unless_conflict(self, obj) -> bool:
+        """INSERT one row unless a unique constraint already holds one like it; True if written.
+
+        ``bulk_create(ignore_conflicts=True)``'s statement (PostgreSQL ``ON CONFLICT DO NOTHING``,
+        SQLite ``INSERT OR IGNORE``) with ``RETURNING`` the new key: one round trip, no savepoint,
+        no failed statement for the caller's transaction to recover from. Needs a database that
+        returns columns from an INSERT (``connection.features.can_return_columns_from_insert``).
+        """
+        from django.db.models.constants import OnConflict
+
+        self._prefix()
+        ops = connection.ops
+        pk = ops.quote_name(self.model._meta.pk.column)
+        sql = (
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(self.model._meta.db_table)} "
+            f"({self._columns}) VALUES ({', '.join(['%s'] * len(self._fields))})"
+            f"{ops.on_conflict_suffix_sql(self._fields, OnConflict.IGNORE, None, None)} RETURNING {pk}"
+        )
+        rows = fetch_all(sql, self._values(obj))
+        if not rows:
+            return False
+        self._saved(obj, rows[0][0])
+        return True
 
     def insert(self, objs: list) -> None:
         if not objs:
@@ -163,12 +196,10 @@ class ModelInsert:
             return
         params = []
         for obj in objs:
-            params.extend(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self._fields)
+            params.extend(self._values(obj))
         row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
         pk = connection.ops.quote_name(self.model._meta.pk.column)
         sql = self._prefix() + ", ".join([row] * len(objs)) + f" RETURNING {pk}"
         rows = fetch_all(sql, params)
         for obj, (value,) in zip(objs, rows, strict=True):
-            obj.pk = value
-            obj._state.adding = False
-            obj._state.db = connection.alias
+            self._saved(obj, value)

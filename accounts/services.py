@@ -13,12 +13,11 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
-from django.db.models.constants import OnConflict
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Notification, Role, User
-from .rawsql import ModelColumns
+from .rawsql import ModelColumns, ModelInsert
 from .sms import SMSPermanentError, SMSTransientError, get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -101,32 +100,22 @@ def notify(
     return notification
 
 
+_NOTIFICATION_INSERT = ModelInsert(Notification)
+
+
 def _insert_unless_key_exists(notification: Notification) -> bool:
     """INSERT the row; False (and nothing written) if its idempotency key is already taken.
 
     A new key is the usual case. PostgreSQL and SQLite >= 3.35 do it in one statement,
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (SQLite: ``INSERT OR IGNORE``), the
-    way ``Model.save()`` inserts with the conflict clause of ``bulk_create(ignore_conflicts=True)``
-    added: no savepoint around it (two more round trips) and no failed statement to recover from.
-    Elsewhere the INSERT runs in a savepoint inside a transaction (which keeps the caller's
-    transaction usable after a duplicate) and a duplicate raises as before.
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` (SQLite: ``INSERT OR IGNORE``;
+    ``accounts.rawsql.ModelInsert``): no savepoint around it (two more round trips) and no failed
+    statement to recover from. Elsewhere the INSERT runs in a savepoint inside a transaction
+    (which keeps the caller's transaction usable after a duplicate) and a duplicate raises as
+    before.
     """
     connection = transaction.get_connection()
-    meta = Notification._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
     if connection.features.can_return_columns_from_insert:
-        [row] = Notification.objects._insert(
-            [notification],
-            fields=fields,
-            returning_fields=[meta.pk],
-            using=connection.alias,
-            on_conflict=OnConflict.IGNORE,
-        )
-        if row is None:  # a row with this key exists (or SQLite ignored another constraint)
-            return False
-        notification.pk = row[0]
-        notification._state.adding, notification._state.db = False, connection.alias
-        return True
+        return _NOTIFICATION_INSERT.insert_unless_conflict(notification)
     guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
         with guard:

@@ -134,3 +134,21 @@ def test_model_insert_leaves_large_batches_to_the_orm(monkeypatch):
     insert.insert(products)
 
     assert called == [products]
+
+
+def test_insert_unless_conflict_writes_once_and_reports_a_taken_key():
+    from accounts.models import Notification
+
+    insert = ModelInsert(Notification)
+    first = Notification(channel="email", recipient="a@example.com", body="hi", idempotency_key="k-1")
+    again = Notification(channel="email", recipient="b@example.com", body="again", idempotency_key="k-1")
+
+    assert insert.insert_unless_conflict(first) is True
+    assert insert.insert_unless_conflict(again) is False
+
+    assert again.pk is None
+    assert again._state.adding
+    [stored] = Notification.objects.filter(idempotency_key="k-1")
+    assert stored.pk == first.pk
+    assert stored.recipient == "a@example.com"
+    assert stored.created_at is not None
