@@ -13,6 +13,18 @@ from helpdesk_project import broker
 from .test_cache import _free_port, _start_redis
 
 
+def test_celery_reads_every_celery_setting_from_django_settings():
+    from django.conf import settings as django_settings
+
+    from helpdesk_project.celery import DjangoCelerySettings, app
+
+    for name in ("task_routes", "beat_schedule", "task_time_limit", "task_publish_retry_policy", "broker_url"):
+        assert app.conf[name] == getattr(django_settings, f"CELERY_{name.upper()}")
+    mapping = DjangoCelerySettings()
+    assert set(mapping) == {name for name in dir(django_settings) if name.startswith("CELERY_")}
+    assert mapping["CELERY_TASK_SERIALIZER"] == "json"
+
+
 def test_settings_pick_it_for_redis_urls_only(settings):
     expected = "helpdesk_project.broker:Transport" if settings.CELERY_BROKER_URL.startswith("redis://") else None
     chosen = settings.CELERY_BROKER_TRANSPORT
