@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models.constants import OnConflict
 from django.utils.dateparse import parse_datetime
 
 _shared_cursor: ContextVar = ContextVar("rawsql_shared_cursor", default=None)
@@ -141,18 +142,17 @@ class ModelInsert:
         self.model = model
         meta = model._meta
         self._fields = [field for field in meta.local_concrete_fields if field is not meta.pk]
-        self._sql: str | None = None
-        self._columns = ""
+        self._target: str | None = None
 
     MAX_PARAMS = 999
 
-    def _prefix(self) -> str:
-        if self._sql is None:
+    def _table_and_columns(self) -> str:
+        """``"table" ("col1", "col2", ...)``, built once (names from the model's metadata)."""
+        if self._target is None:
             qn = connection.ops.quote_name
-            self._columns = ", ".join(qn(field.column) for field in self._fields)
-            # Table and column names come from the model's metadata; every value is a parameter.
-            self._sql = f"INSERT INTO {qn(self.model._meta.db_table)} ({self._columns}) VALUES "  # noqa: S608
-        return self._sql
+            columns = ", ".join(qn(field.column) for field in self._fields)
+            self._target = f"{qn(self.model._meta.db_table)} ({columns})"
+        return self._target
 
     def _values(self, obj) -> list:
         return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self._fields]
@@ -170,14 +170,11 @@ class ModelInsert:
         no failed statement for the caller's transaction to recover from. Needs a database that
         returns columns from an INSERT (``connection.features.can_return_columns_from_insert``).
         """
-        from django.db.models.constants import OnConflict
-
-        self._prefix()
         ops = connection.ops
         pk = ops.quote_name(self.model._meta.pk.column)
         sql = (
-            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {ops.quote_name(self.model._meta.db_table)} "
-            f"({self._columns}) VALUES ({', '.join(['%s'] * len(self._fields))})"
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {self._table_and_columns()} "
+            f"VALUES ({', '.join(['%s'] * len(self._fields))})"
             f"{ops.on_conflict_suffix_sql(self._fields, OnConflict.IGNORE, None, None)} RETURNING {pk}"
         )
         rows = fetch_all(sql, self._values(obj))
@@ -199,7 +196,8 @@ class ModelInsert:
             params.extend(self._values(obj))
         row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
         pk = connection.ops.quote_name(self.model._meta.pk.column)
-        sql = self._prefix() + ", ".join([row] * len(objs)) + f" RETURNING {pk}"
+        # Table and column names come from the model's metadata; every value is a parameter.
+        sql = f"INSERT INTO {self._table_and_columns()} VALUES {', '.join([row] * len(objs))} RETURNING {pk}"  # noqa: S608
         rows = fetch_all(sql, params)
         for obj, (value,) in zip(objs, rows, strict=True):
             self._saved(obj, value)
