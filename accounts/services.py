@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import smtplib
+import time
 from contextlib import nullcontext
 from datetime import timedelta
 
+import redis
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import drain_flag
 from .models import Notification, Role, User
 from .rawsql import ModelColumns, ModelInsert
 from .sms import SMSPermanentError, SMSTransientError, get_sms_backend
@@ -96,7 +99,7 @@ def notify(
         if existing is None:  # another constraint failed: not a repeat
             raise IntegrityError(f"Notification {idempotency_key!r} was not stored.")
         return existing
-    transaction.on_commit(lambda: notification_enqueue(notification_id=notification.pk))
+    transaction.on_commit(lambda: notification_dispatch(notification_id=notification.pk))
     return notification
 
 
@@ -161,6 +164,44 @@ def notify_template(
     )
 
 
+def notification_dispatch(*, notification_id: int) -> bool:
+    """After commit: get a new row delivered. Never raises.
+
+    With a Redis broker, rows are delivered in batches (``notifications_deliver_due``) and this
+    only makes sure a batch delivery is on its way (``accounts/drain_flag.py`` says how and why).
+    Eager mode (embedded StockDesk) and other brokers enqueue the row's own task.
+    """
+    flag_client = drain_flag.client()
+    if flag_client is None:
+        return notification_enqueue(notification_id=notification_id)
+    return notifications_kick(flag_client)
+
+
+def notifications_kick(flag_client=None) -> bool:
+    """Publish one batch delivery unless one is already queued; False if the broker is unreachable.
+
+    Never raises: a row that is not handed over stays pending for the periodic re-dispatch.
+    """
+    from .tasks import deliver_pending_notifications
+
+    flag_client = flag_client or drain_flag.client()
+    if flag_client is None:
+        return False
+    try:
+        if not drain_flag.set_if_absent(flag_client):
+            return True  # a queued drain clears the flag before it reads: it will see this row
+    except redis.RedisError:
+        logger.warning("Could not reach the broker; new notifications stay pending for re-dispatch", exc_info=True)
+        return False
+    try:
+        deliver_pending_notifications.apply_async()
+    except Exception:  # noqa: BLE001 - any broker failure leaves the rows for the sweeper
+        drain_flag.clear(flag_client)
+        logger.warning("Could not enqueue a batch delivery; rows stay pending for re-dispatch", exc_info=True)
+        return False
+    return True
+
+
 def notification_enqueue(*, notification_id: int) -> bool:
     """Hand a row to the notifications queue; never raises.
 
@@ -210,16 +251,85 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     notification = _notification_claim(notification_id)
     if notification is None:
         return None
+    with _MailSession() as mail:
+        _deliver_claimed(notification, mail)
+    return notification
+
+
+def notifications_deliver_due(*, batch_size: int = 50, seconds: float = 120.0) -> int:
+    """Send every outbox row that is due, in batches, over one mail connection; returns how many were sent.
+
+    The worker's side of ``notification_dispatch``. It clears the "drain queued" flag first, so
+    a row committed from then on either is read here or publishes a new drain. Each batch is
+    claimed like one row (``_notifications_claim_due``: same conditions, same lease), so two
+    drains, or a drain and a single-row task, never send a row twice. A failure is recorded on
+    its row and the rest of the batch goes on; a retryable one is retried by the periodic
+    re-dispatch when due. After ``seconds`` (inside the task's soft time limit) it publishes a
+    new drain for what is left and returns.
+    """
+    drain_flag.clear()
+    deadline = time.monotonic() + seconds
+    sent = 0
+    with _MailSession() as mail:
+        while time.monotonic() < deadline:
+            batch = _notifications_claim_due(limit=batch_size)
+            if not batch:
+                return sent
+            for notification in batch:
+                try:
+                    _deliver_claimed(notification, mail)
+                except TransientDeliveryError:
+                    continue
+                sent += notification.status == Notification.Status.SENT
+    notifications_kick()
+    return sent
+
+
+class _MailSession:
+    """One connection to the mail backend for a batch: opened on first use, dropped after a failure.
+
+    Over SMTP this is one connection (and TLS handshake) for many emails instead of one each.
+    """
+
+    def __init__(self) -> None:
+        self._connection = None
+
+    def connection(self):
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+        return self._connection
+
+    def reset(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection is being dropped anyway
+                logger.debug("Closing the mail connection failed", exc_info=True)
+
+    def __enter__(self) -> _MailSession:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.reset()
+
+
+def _deliver_claimed(notification: Notification, mail: _MailSession) -> None:
+    """Send a row this process has claimed and record the outcome on it (and on ``notification``).
+
+    Raises ``TransientDeliveryError`` after recording a retryable failure that has attempts left.
+    """
     try:
-        _send(notification)
+        _send(notification, mail)
     except PermanentDeliveryError as exc:
         _record_failure(notification, error=str(exc), final=True)
-        return notification
+        return
     except TransientDeliveryError as exc:
+        mail.reset()  # the next message gets a fresh connection
         final = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         _record_failure(notification, error=str(exc), final=final)
         if final:
-            return notification
+            return
         raise
     sent = {
         "status": Notification.Status.SENT,
@@ -232,7 +342,6 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     for field, value in sent.items():  # the row as written, without reading it back
         setattr(notification, field, value)
     logger.info("Notification %s delivered by %s to %s", notification.pk, notification.channel, notification.recipient)
-    return notification
 
 
 _NOTIFICATION_COLUMNS = ModelColumns(Notification, None)
@@ -245,21 +354,62 @@ def _notification_claim(notification_id: int) -> Notification | None:
     ``_claimable`` written out (the ORM compiles them, and the read after, for about as long as
     the worker takes to build the email). Elsewhere the ORM's conditional update and a read.
     """
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
     connection = transaction.get_connection()
     if not connection.features.can_return_columns_from_insert:
-        claimed = (
-            Notification.objects.filter(pk=notification_id)
-            .filter(_claimable(now))
-            .update(
-                status=Notification.Status.SENDING,
-                claimed_until=lease,
-                attempts=models.F("attempts") + 1,
-                updated_at=now,
-            )
-        )
+        now = timezone.now()
+        claimed = Notification.objects.filter(pk=notification_id).filter(_claimable(now)).update(**_claim_fields(now))
         return Notification.objects.get(pk=notification_id) if claimed else None
+    rows = _claim_returning(connection, "id = %s", [notification_id])
+    return rows[0] if rows else None
+
+
+def _notifications_claim_due(*, limit: int) -> list[Notification]:
+    """Claim up to ``limit`` due rows, oldest first, as ``_notification_claim`` claims one.
+
+    One ``UPDATE ... WHERE id IN (SELECT ... LIMIT n) RETURNING``. On PostgreSQL the subquery
+    locks with ``FOR UPDATE SKIP LOCKED``: two drains running at once take different rows instead
+    of waiting for each other, and the claim conditions are checked again on the locked row, so a
+    row claimed meanwhile is never taken twice. SQLite runs one writer at a time. Without
+    ``RETURNING``, one conditional update per row.
+    """
+    connection = transaction.get_connection()
+    if not connection.features.can_return_columns_from_insert:
+        due = Notification.objects.filter(_claimable(timezone.now())).order_by("created_at", "id")
+        claimed = (_notification_claim(pk) for pk in due.values_list("pk", flat=True)[:limit])
+        return [notification for notification in claimed if notification is not None]
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    # The table name comes from the model's metadata; every value is a parameter.
+    due = f"SELECT id FROM {table} WHERE {_CLAIMABLE_SQL} ORDER BY created_at, id LIMIT %s"  # noqa: S608
+    where = f"id IN ({due})"
+    if connection.vendor == "postgresql":
+        # ARRAY(...) runs the subquery once. As ``id IN (subquery)`` the planner may scan it again
+        # for each row it updates, and each scan finds more due rows: far more than ``limit``.
+        where = f"id = ANY(ARRAY({due} FOR UPDATE SKIP LOCKED))"
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    pending, sending = Notification.Status.PENDING, Notification.Status.SENDING
+    rows = _claim_returning(connection, where, [pending, now, sending, now, limit])
+    return sorted(rows, key=lambda notification: (notification.created_at, notification.pk))
+
+
+# ``_claimable`` written out: params (pending, now, sending, now).
+_CLAIMABLE_SQL = (
+    "((status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) OR (status = %s AND claimed_until < %s))"
+)
+
+
+def _claim_fields(now) -> dict:
+    return {
+        "status": Notification.Status.SENDING,
+        "claimed_until": now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+        "attempts": models.F("attempts") + 1,
+        "updated_at": now,
+    }
+
+
+def _claim_returning(connection, where: str, params: list) -> list[Notification]:
+    """``UPDATE`` the claimable rows matching ``where`` to claimed, returning them as instances."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS)
     at = connection.ops.adapt_datetimefield_value
     pending, sending = Notification.Status.PENDING, Notification.Status.SENDING
     with connection.cursor() as cursor:
@@ -267,12 +417,10 @@ def _notification_claim(notification_id: int) -> Notification | None:
             # Table and column names come from the model's metadata; every value is a parameter.
             f"UPDATE {connection.ops.quote_name(Notification._meta.db_table)} "  # noqa: S608
             "SET status = %s, claimed_until = %s, attempts = attempts + 1, updated_at = %s "
-            "WHERE id = %s AND ((status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s)) "
-            f"OR (status = %s AND claimed_until < %s)) RETURNING {_NOTIFICATION_COLUMNS.sql}",
-            [sending, at(lease), at(now), notification_id, pending, at(now), sending, at(now)],
+            f"WHERE {where} AND {_CLAIMABLE_SQL} RETURNING {_NOTIFICATION_COLUMNS.sql}",
+            [sending, at(lease), at(now), *params, pending, at(now), sending, at(now)],
         )
-        row = cursor.fetchone()
-    return None if row is None else _NOTIFICATION_COLUMNS.build(row)
+        return [_NOTIFICATION_COLUMNS.build(row) for row in cursor.fetchall()]
 
 
 def _notification_update(pk: int, fields: dict) -> None:
@@ -317,7 +465,7 @@ def _record_failure(notification: Notification, *, error: str, final: bool) -> N
     notification.refresh_from_db()
 
 
-def _send(notification: Notification) -> None:
+def _send(notification: Notification, mail: _MailSession) -> None:
     if notification.channel == Notification.Channel.SMS:
         try:
             get_sms_backend().send(to=notification.recipient, body=notification.body)
@@ -334,6 +482,7 @@ def _send(notification: Notification) -> None:
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient],
+        connection=mail.connection(),
         # Replies reach the support mailbox (read by fetch_mail), never the no-reply sender.
         reply_to=[settings.SUPPORT_EMAIL],
         headers={

@@ -30,6 +30,17 @@ def deliver_notification(self, notification_id: int) -> str:
     return notification.status if notification else "skipped"
 
 
+@shared_task(
+    name="accounts.deliver_pending_notifications",
+    acks_late=True,  # safe: each row is claimed before it is sent
+    time_limit=240,
+    soft_time_limit=180,  # the drain stops itself after 120 s and queues another
+)
+def deliver_pending_notifications() -> int:
+    """Send every due outbox row, in batches (``services.notifications_deliver_due``)."""
+    return services.notifications_deliver_due()
+
+
 @shared_task(name="accounts.redispatch_pending_notifications", time_limit=120, soft_time_limit=100)
 def redispatch_pending_notifications() -> int:
     return services.notifications_redispatch()

@@ -260,6 +260,9 @@ SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 NOTIFICATION_REDISPATCH_AFTER_SECONDS = env.int("NOTIFICATION_REDISPATCH_AFTER_SECONDS", default=60)
+# How long "a batch delivery is queued" holds back new publishes (accounts/drain_flag.py): the
+# longest a lost drain message can delay new rows while orders keep coming.
+NOTIFICATION_DRAIN_FLAG_SECONDS = env.int("NOTIFICATION_DRAIN_FLAG_SECONDS", default=5)
 
 # --- Tickets ------------------------------------------------------------------------
 TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Notification
 from accounts.tests.conftest import celery_publishing_to
-from tests.support import RedisServer, celery_worker, sent_mail_files, sent_message_ids, wait_for
+from tests.support import RedisServer, celery_worker, sent_message_ids, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -53,7 +53,7 @@ def test_killed_worker_loses_nothing(tmp_path):
                     )
             # Given a worker that is killed in the middle of the batch
             with celery_worker(broker_url=redis.url, mail_dir=mail_dir, extra_env=worker_env) as first:
-                assert wait_for(lambda: len(sent_mail_files(mail_dir)) >= 20, timeout=60, interval=0.02)
+                assert wait_for(lambda: len(sent_message_ids(mail_dir)) >= 20, timeout=60, interval=0.02)
                 os.kill(first.pid, signal.SIGKILL)
                 first.wait(timeout=10)
             delivered_before = Notification.objects.filter(status=Notification.Status.SENT).count()
