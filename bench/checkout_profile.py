@@ -6,7 +6,7 @@
 Run it on the load benchmark's seeded database (``bench/load_bench.py`` seeds it). It places
 ``--orders`` one-line orders through ``POST /api/v1/orders/`` with Django's test client, as the
 scaled load customers with their API tokens, then delivers the confirmation emails the way the
-Celery worker does (``notification_deliver``, to a throwaway directory). It prints CPU ms of this
+Celery worker does (``notifications_deliver_due``, in batches, to a throwaway directory). It prints CPU ms of this
 process per order (request, and delivery), queries and PostgreSQL execution time per order
 (the server's own ``pg_stat_statements``-free measure: the sum of ``EXPLAIN``-free statement
 durations seen by the client), and with ``--profile N`` the top functions of a cProfile.
@@ -64,7 +64,7 @@ def main() -> int:
     from rest_framework.authtoken.models import Token
 
     from accounts.models import Notification, User
-    from accounts.services import notification_deliver
+    from accounts.services import notifications_deliver_due
     from inventory import selectors
     from inventory.demo import SCALED_CUSTOMER_DOMAIN
 
@@ -128,13 +128,12 @@ def main() -> int:
         timer = QueryTimer()
         with connection.execute_wrapper(timer):
             cpu, wall = time.process_time(), time.perf_counter()
-            for pk in pending:
-                notification_deliver(notification_id=pk)
+            sent = notifications_deliver_due()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    if pending:
+    if sent:
         print(
-            f"delivery ({len(pending)} emails, as the worker's task body): {1000 * cpu / len(pending):.2f} ms CPU, "
-            f"{1000 * wall / len(pending):.2f} ms wall, {timer.count / len(pending):.1f} queries each"
+            f"delivery ({sent} emails of {len(pending)} pending, as the worker's batch task): "
+            f"{1000 * cpu / sent:.2f} ms CPU, {1000 * wall / sent:.2f} ms wall, {timer.count / sent:.1f} queries each"
         )
     print(f"placed {placed} orders")
     if profiler:
