@@ -256,7 +256,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
     return notification
 
 
-def notifications_deliver_due(*, batch_size: int = 50, seconds: float = 120.0) -> int:
+def notifications_deliver_due(*, batch_size: int | None = None, seconds: float = 120.0) -> int:
     """Send every outbox row that is due, in batches, over one mail connection; returns how many were sent.
 
     The worker's side of ``notification_dispatch``. It clears the "drain queued" flag first, so
@@ -266,7 +266,17 @@ def notifications_deliver_due(*, batch_size: int = 50, seconds: float = 120.0) -
     its row and the rest of the batch goes on; a retryable one is retried by the periodic
     re-dispatch when due. After ``seconds`` (inside the task's soft time limit) it publishes a
     new drain for what is left and returns.
+
+    A claim lasts ``NOTIFICATION_CLAIM_SECONDS`` from the moment the batch is taken, and a row
+    whose lease has run out may be claimed and sent by another worker. So a batch is no larger
+    than a slow mail server (every send taking twice ``EMAIL_TIMEOUT``) could get through within
+    the lease, and a row is not sent when less than that margin of its lease is left: it stays
+    claimed and is taken over when the lease ends, never sent by two workers at once.
     """
+    lease = settings.NOTIFICATION_CLAIM_SECONDS
+    margin = min(2 * (settings.EMAIL_TIMEOUT or 10), lease / 2)
+    if batch_size is None:
+        batch_size = max(1, min(50, int(lease // margin)))
     drain_flag.clear()
     deadline = time.monotonic() + seconds
     sent = 0
@@ -276,6 +286,11 @@ def notifications_deliver_due(*, batch_size: int = 50, seconds: float = 120.0) -
             if not batch:
                 return sent
             for notification in batch:
+                if timezone.now() + timedelta(seconds=margin) >= notification.claimed_until:
+                    logger.warning(
+                        "Notification %s left to be claimed again: its lease is nearly over", notification.pk
+                    )
+                    continue
                 try:
                     _deliver_claimed(notification, mail)
                 except TransientDeliveryError:

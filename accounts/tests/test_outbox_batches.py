@@ -144,6 +144,38 @@ def test_a_failed_row_is_recorded_and_the_rest_still_go_out(no_dispatch, monkeyp
     assert counting_backend.made == 2
 
 
+def test_batches_fit_the_lease_and_a_row_near_its_lease_end_is_left_for_later(no_dispatch, settings, monkeypatch):
+    # A 10 s mail timeout and a 5-minute lease: batches of 15 (15 sends of 20 s each fit)
+    settings.EMAIL_TIMEOUT = 10
+    settings.NOTIFICATION_CLAIM_SECONDS = 300
+    _pending(16)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.notifications_deliver_due() == 16
+    claims = [q["sql"] for q in queries.captured_queries if "attempts = attempts + 1" in q["sql"]]
+    if connection.features.can_return_columns_from_insert:
+        assert len(claims) == 3  # 15 + 1, then none left
+
+    # A 2 s lease and a mail server so slow that the first send uses most of it
+    settings.NOTIFICATION_CLAIM_SECONDS = 2
+    rows = _pending(3, "slow")
+    real_send = services.EmailMultiAlternatives.send
+
+    def slow_send(message, fail_silently=False):
+        if message.subject == "Order 0":
+            time.sleep(1.2)
+        return real_send(message, fail_silently=fail_silently)
+
+    monkeypatch.setattr(services.EmailMultiAlternatives, "send", slow_send)
+    assert services.notifications_deliver_due(batch_size=3) == 1
+    # The other two were not sent this late in their lease: still claimed, not sent twice later
+    assert Notification.objects.filter(pk__in=[n.pk for n in rows[1:]], status=Notification.Status.SENDING).count() == 2
+    assert services.notifications_deliver_due(batch_size=3) == 0  # their lease has not ended yet
+    time.sleep(1)
+    assert services.notifications_deliver_due(batch_size=3) == 2
+    subjects = [m.subject for m in mail.outbox[16:]]
+    assert sorted(subjects) == ["Order 0", "Order 1", "Order 2"]
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     not connection.features.has_select_for_update_skip_locked, reason="concurrent drains need row locks"
