@@ -257,7 +257,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
 
 
 def notifications_deliver_due(*, batch_size: int | None = None, seconds: float = 120.0) -> int:
-    """Send every outbox row that is due, in batches, over one mail connection; returns how many were sent.
+    """Send every outbox row that is due, in batches of one mail connection each; returns how many were sent.
 
     The worker's side of ``notification_dispatch``. It clears the "drain queued" flag first, so
     a row committed from then on either is read here or publishes a new drain. Each batch is
@@ -280,11 +280,11 @@ def notifications_deliver_due(*, batch_size: int | None = None, seconds: float =
     drain_flag.clear()
     deadline = time.monotonic() + seconds
     sent = 0
-    with _MailSession() as mail:
-        while time.monotonic() < deadline:
-            batch = _notifications_claim_due(limit=batch_size)
-            if not batch:
-                return sent
+    while time.monotonic() < deadline:
+        batch = _notifications_claim_due(limit=batch_size)
+        if not batch:
+            return sent
+        with _MailSession() as mail:  # one connection per batch: a bounded number of emails each
             for notification in batch:
                 if timezone.now() + timedelta(seconds=margin) >= notification.claimed_until:
                     logger.warning(
@@ -303,15 +303,20 @@ def notifications_deliver_due(*, batch_size: int | None = None, seconds: float =
 class _MailSession:
     """One connection to the mail backend for a batch: opened on first use, dropped after a failure.
 
-    Over SMTP this is one connection (and TLS handshake) for many emails instead of one each.
+    Over SMTP this is one connection (and TLS handshake) for many emails instead of one each:
+    Django's backends keep a connection that was opened before ``send_messages`` and close only
+    one they opened themselves.
     """
 
     def __init__(self) -> None:
         self._connection = None
 
-    def connection(self):
+    def open(self):
+        """The backend, its connection open; raises what opening raises (``_send`` sorts it out)."""
         if self._connection is None:
-            self._connection = get_connection(fail_silently=False)
+            connection = get_connection(fail_silently=False)
+            connection.open()
+            self._connection = connection
         return self._connection
 
     def reset(self) -> None:
@@ -497,7 +502,6 @@ def _send(notification: Notification, mail: _MailSession) -> None:
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient],
-        connection=mail.connection(),
         # Replies reach the support mailbox (read by fetch_mail), never the no-reply sender.
         reply_to=[settings.SUPPORT_EMAIL],
         headers={
@@ -511,6 +515,7 @@ def _send(notification: Notification, mail: _MailSession) -> None:
     )
     message.attach_alternative(html, "text/html")
     try:
+        message.connection = mail.open()
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentDeliveryError(f"Recipient refused: {exc.recipients}") from exc

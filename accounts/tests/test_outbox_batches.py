@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import smtplib
+import socket
 import threading
 import time
 from datetime import timedelta
@@ -280,3 +281,70 @@ def test_eager_mode_and_other_brokers_deliver_each_row_at_commit(django_capture_
         _pending(2)
     assert len(mail.outbox) == 2
     assert settings.CELERY_TASK_ALWAYS_EAGER
+
+
+# --- Over SMTP: a batch is one connection ------------------------------------------------------
+
+
+class SMTPSink:
+    """A minimal SMTP server on a free loopback port (the mail provider, faked): counts connections
+    and the messages each one carried."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sessions: list[int] = []  # messages per connection
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as reader:
+                self.sessions.append(0)
+                conn.sendall(b"220 sink ESMTP\r\n")
+                for line in reader:
+                    command = line.strip().upper()
+                    if command.startswith((b"EHLO", b"HELO")):
+                        conn.sendall(b"250 sink\r\n")
+                    elif command == b"DATA":
+                        conn.sendall(b"354 go on\r\n")
+                        for data in reader:
+                            if data in (b".\r\n", b".\n"):
+                                break
+                        self.sessions[-1] += 1
+                        conn.sendall(b"250 queued\r\n")
+                    elif command == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                        conn.sendall(b"250 ok\r\n")
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    sink = SMTPSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield sink
+    sink.close()
+
+
+def test_a_batch_goes_out_over_one_smtp_connection(no_dispatch, smtp_sink):
+    _pending(7)
+    assert services.notifications_deliver_due(batch_size=3) == 7
+    # 3 + 3 + 1 emails, one connection per batch (one row at a time: a connection each)
+    assert smtp_sink.sessions == [3, 3, 1]
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == 7
+    # The single-row task still opens its own
+    row = _pending(1, "single")[0]
+    services.notification_deliver(notification_id=row.pk)
+    assert smtp_sink.sessions == [3, 3, 1, 1]
