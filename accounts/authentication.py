@@ -8,6 +8,7 @@ an inactive user "User inactive or deleted.", and ``request.auth`` is the ``Toke
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,20 @@ from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
 from .rawsql import ModelColumns
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, which does not load the session user when there is no session.
+
+    The signed-in user only ever comes from the session cookie (``AuthenticationMiddleware``), so
+    a request without one (an API client with a token, an anonymous visitor) is anonymous here
+    and goes on to the token check without building ``request.user``.
+    """
+
+    def authenticate(self, request):
+        if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
+            return None
+        return super().authenticate(request)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -49,3 +64,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (user, token)
+
+
+# --- OpenAPI: the session scheme as drf-spectacular names it for DRF's own class ---------------
+
+from drf_spectacular.authentication import SessionScheme as _SessionScheme  # noqa: E402
+
+
+class SessionScheme(_SessionScheme):
+    target_class = "accounts.authentication.SessionAuthentication"

@@ -350,13 +350,16 @@ CELERY_BEAT_SCHEDULE = {
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's SessionAuthentication, skipped without a session cookie.
+        "accounts.authentication.SessionAuthentication",
         # DRF's TokenAuthentication, reading the token and its user in one plain-SQL statement.
         "accounts.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's negotiation with a fast path for "*/*" and plain JSON (helpdesk_project/negotiation.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "helpdesk_project.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
