@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import smtplib
 import time
 from contextlib import nullcontext
@@ -485,6 +486,23 @@ def _record_failure(notification: Notification, *, error: str, final: bool) -> N
     notification.refresh_from_db()
 
 
+class _OutboxEmail(EmailMultiAlternatives):
+    """Django's message, with the MIME boundaries drawn before the message is written.
+
+    Python's generator, writing a multipart message that has no boundary yet, draws a random one
+    and compiles a regular expression from it to check that no line of the parts equals it: a
+    fresh compile for every email, about an eighth of a delivery's CPU. A boundary of 128 random
+    bits drawn here cannot be in parts that were written before it was drawn, so it is set first.
+    """
+
+    def message(self):
+        msg = super().message()
+        for part in msg.walk():
+            if part.is_multipart() and not part.get_boundary():
+                part.set_boundary(f"==============={secrets.token_hex(16)}==")
+        return msg
+
+
 def _send(notification: Notification, mail: _MailSession) -> None:
     if notification.channel == Notification.Channel.SMS:
         try:
@@ -498,7 +516,7 @@ def _send(notification: Notification, mail: _MailSession) -> None:
         "emails/base.html",
         {"subject": notification.subject, "body": notification.body, "site_name": settings.SITE_NAME},
     )
-    message = EmailMultiAlternatives(
+    message = _OutboxEmail(
         subject=notification.subject,
         body=notification.body,
         to=[notification.recipient],

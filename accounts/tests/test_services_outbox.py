@@ -265,3 +265,24 @@ def test_message_id_is_stable_per_notification(django_capture_on_commit_callback
     first, second = (m.extra_headers["Message-ID"] for m in mail.outbox)
     assert first == second == services.notification_message_id(notification)
     assert first.endswith("@stockdesk.local>")
+
+
+def test_the_written_email_is_multipart_with_a_fresh_boundary_and_parses_back(django_capture_on_commit_callbacks):
+    from email import message_from_bytes, policy
+
+    # A body line that looks like Python's own boundaries must not cut the message.
+    tricky = "Order total\n--===============1234567890123456789==\nthanks"
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify("mime:1", body=tricky)
+        _notify("mime:2", body="second")
+    written = [m.message().as_bytes() for m in mail.outbox]
+    boundaries = []
+    for raw in written:
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert parsed.get_content_type() == "multipart/alternative"
+        boundaries.append(parsed.get_boundary())
+        text, html = parsed.get_payload()
+        assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
+        assert parsed.get_boundary().startswith("===============") and len(parsed.get_boundary()) == 49
+    assert message_from_bytes(written[0], policy=policy.default).get_payload()[0].get_content() == tricky
+    assert boundaries[0] != boundaries[1]
