@@ -314,21 +314,29 @@ def main() -> int:
             for cls, name, target in SATURATION:
                 if name in phases:
                     results.append((name, sat([cls])[name], target))
-            checkout, placed, mix = None, "0", {}
+            checkout, placed, in_window, mix = None, "0", "0", {}
             started = time.time()
             if "checkout" in phases:
                 checkout = sat(["Checkout"])["checkout (API order)"]
-                placed = (
+                # Orders placed, and those placed in the phase's length from its first order: the
+                # rate counts the latter, so orders finished while locust stops do not inflate it.
+                placed, in_window = (
                     manage(
                         env,
                         "shell",
                         "-c",
-                        "from inventory.models import Order; from datetime import datetime, timezone as tz; "
-                        f"print(Order.objects.filter(delivery_name='Bench Buyer', created_at__gte=datetime.fromtimestamp({started}, tz.utc)).count())",
+                        "from datetime import datetime, timedelta, timezone as tz; "
+                        "from inventory.models import Order; "
+                        "orders = Order.objects.filter(delivery_name='Bench Buyer', "
+                        f"created_at__gte=datetime.fromtimestamp({started}, tz.utc)); "
+                        "first = orders.order_by('created_at').values_list('created_at', flat=True).first(); "
+                        "print(orders.count(), orders.filter(created_at__lt=first + "
+                        f"timedelta(seconds={args.seconds})).count() if first else 0)",
                         capture=True,
                     )
                     .stdout.strip()
                     .splitlines()[-1]
+                    .split()
                 )
             if "mix" in phases:
                 QUIET.append(wait_until_quiet(web.pid, worker.pid))
@@ -377,12 +385,13 @@ def main() -> int:
         *[f"- {cls}: {text}" for cls, text in CPU.items()],
     ]
     if checkout is not None:
-        orders_per_s = int(placed or 0) / args.seconds
+        orders_per_s = int(in_window or 0) / args.seconds
         lines += [
             "",
             f"Checkout (one-line API orders, {args.users} users, {args.seconds} s): {checkout['Request Count']} "
-            f"requests, {checkout['Failure Count']} errors, **{orders_per_s:.1f} orders/s** placed ({placed} orders; "
-            f"the rest refused as sold out), p50 {ms(checkout, '50%')} ms, p95 {ms(checkout, '95%')} ms.",
+            f"requests, {checkout['Failure Count']} errors, **{orders_per_s:.1f} orders/s** placed ({in_window} orders "
+            f"in the {args.seconds} s from the first one, {placed} in all; the rest refused as sold out), "
+            f"p50 {ms(checkout, '50%')} ms, p95 {ms(checkout, '95%')} ms.",
         ]
     if mix:
         lines += [
