@@ -36,22 +36,25 @@ LOCUST=$!
 sleep 8
 for pid in $(cat "/proc/$WEB/task/$WEB/children"); do
   .venv/bin/py-spy record --pid "$pid" --gil --nonblocking --rate 50 --duration 15 --format raw \
-    -o "$OUT/web_$pid.txt" >/dev/null 2>&1 &
+    -o "$OUT/web_$pid.txt" >"$OUT/spy_$pid.log" 2>&1 &
 done
 wait $LOCUST
+sleep 2
+grep -h "Errors\|rror:" "$OUT"/spy_*.log >&2 || true
 tail -1 "$OUT/locust_stats.csv" | awk -F, '{printf "%s: %s requests, %s failures, %.1f req/s\n", $2, $3, $4, $10}'
-cat "$OUT"/web_*.txt | .venv/bin/python - "$@" <<'PY'
-import collections, re, sys
+.venv/bin/python - "$OUT" "$@" <<'PY'
+import collections, pathlib, re, sys
 
 total, inclusive = 0, collections.Counter()
-for line in sys.stdin:
-    stack, _, count = line.rstrip().rpartition(" ")
-    count = int(count)
-    total += count
-    for frame in {re.sub(r":\d+\)$", ")", f) for f in stack.split(";")}:
-        inclusive[frame] += count
+for path in pathlib.Path(sys.argv[1]).glob("web_*.txt"):
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        count = int(count)
+        total += count
+        for frame in {re.sub(r":\d+\)$", ")", f) for f in stack.split(";")}:
+            inclusive[frame] += count
 print(f"{total} samples of the web processes holding the interpreter lock")
-wanted = sys.argv[1:]
+wanted = sys.argv[2:]
 rows = [(k, v) for k, v in inclusive.items() if any(w in k for w in wanted)] if wanted else inclusive.most_common(40)
 for frame, count in sorted(rows, key=lambda kv: -kv[1]):
     print(f"{100 * count / total:5.1f}%  {frame[:150]}")
