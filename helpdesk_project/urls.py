@@ -10,8 +10,8 @@ from accounts.api import urls as accounts_api
 from accounts.views import healthz, ping
 from chatbot.api import urls as chatbot_api
 from inventory.api import urls as inventory_api
-from tickets.api import urls as tickets_api
 from inventory.views import home
+from tickets.api import urls as tickets_api
 
 handler404 = "accounts.views.page_not_found"
 handler500 = "accounts.views.server_error"
@@ -21,8 +21,9 @@ admin.site.site_title = "StockDesk"
 admin.site.index_title = "Back office"
 
 # One flat list, not four includes at "": Django tries an include's patterns one by one and, when
-# none matches, records every one it tried before moving on, which made resolving an order's URL
-# (fifth of the four lists) cost several times a direct match. The busiest routes come first.
+# none matches, records every one it tried before moving on; with the desk's include also ahead
+# of the API, resolving an order's URL cost 117 us instead of 85 (docs/performance.md). The
+# busiest routes come first; names and URLs are unchanged.
 api_v1 = [
     *inventory_api.urlpatterns,
     *chatbot_api.urlpatterns,

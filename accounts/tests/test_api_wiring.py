@@ -69,7 +69,10 @@ def test_negotiation_picks_what_drf_picks(accept, query, format_suffix, order):
 
 @pytest.mark.django_db
 def test_the_api_uses_it_and_still_answers_406_and_the_browsable_page():
-    assert settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] == "helpdesk_project.negotiation.ContentNegotiation"
+    assert (
+        settings.REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"]
+        == "helpdesk_project.negotiation.ContentNegotiation"
+    )
     api = APIClient()
     assert api.get("/api/v1/products/", HTTP_ACCEPT="*/*")["Content-Type"] == "application/json"
     assert api.get("/api/v1/products/", HTTP_ACCEPT="image/png").status_code == 406

@@ -283,6 +283,7 @@ def test_the_written_email_is_multipart_with_a_fresh_boundary_and_parses_back(dj
         boundaries.append(parsed.get_boundary())
         text, html = parsed.get_payload()
         assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
-        assert parsed.get_boundary().startswith("===============") and len(parsed.get_boundary()) == 49
+        assert parsed.get_boundary().startswith("===============")
+        assert len(parsed.get_boundary()) == 49
     assert message_from_bytes(written[0], policy=policy.default).get_payload()[0].get_content() == tricky
     assert boundaries[0] != boundaries[1]
