@@ -72,7 +72,7 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         ):
             return super().process_response(request, response)
         header = self._site_policy()
-        if header and HEADER not in response and not getattr(response, "_csp_exempt", False):
+        if header and HEADER not in response and getattr(response, "_csp_exempt", False) is False:
             policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
             prefixes = policy.get("EXCLUDE_URL_PREFIXES", None) or ()
             if not request.path_info.startswith(tuple(prefixes)):
