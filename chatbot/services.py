@@ -340,6 +340,15 @@ def _published(hits) -> list[Article]:
 
 def _unsure_answer(reply: EngineReply) -> _Answer:
     articles = _published(reply.articles[:3])
+    businesses = reply.entities.other_businesses
+    if businesses and reply.intent == Intent.OUT_OF_SCOPE:
+        # "my amazon parcel is late": say why we cannot answer, and still offer a person.
+        text = (
+            f"That sounds like a question for {businesses[0]}: I can only help with orders, products and "
+            "accounts in our shop. If it is about us after all, I can pass you to a member of our team "
+            "(just say “talk to a person”)."
+        )
+        return _Answer(text, action=Action.UNSURE, unsure=True)
     if articles:
         text = (
             "I'm not sure I understood. These help articles might answer it; if not, I can pass you to "

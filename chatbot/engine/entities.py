@@ -1,4 +1,4 @@
-"""Entity extraction: order numbers, ticket references and fuzzy product names."""
+"""Entity extraction: order numbers, ticket references, fuzzy product names and other companies."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 from rapidfuzz import fuzz
 
@@ -132,9 +134,54 @@ class ProductMatcher:
         return tuple(matches[:limit])
 
 
-def extract_entities(text: str, products: ProductMatcher | None = None) -> Entities:
+OTHER_BUSINESSES_FILE = Path(__file__).resolve().parent / "data" / "other_businesses.txt"
+
+
+@cache
+def load_other_business_names(path: Path = OTHER_BUSINESSES_FILE) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(dict.fromkeys(line.strip() for line in lines if line.strip() and not line.startswith("#")))
+
+
+def _whole_words(names: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for the names as whole words ("uber" is not in "uberised"),
+    longest first so "uber eats" wins over "uber"."""
+    names = sorted(names, key=len, reverse=True)
+    if not names:
+        return None
+    return re.compile(r"(?<![\w&+])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w&+])", re.IGNORECASE)
+
+
+class OtherBusinessMatcher:
+    """Finds the names of other companies in a message ("my amazon parcel is late").
+
+    ``ours`` is the shop's own text (the help centre and the product names): a listed name that
+    appears there is part of the shop's business (a brand it sells, a service it uses) and is
+    never counted as another company's.
+    """
+
+    def __init__(self, ours: Iterable[str] = (), names: Iterable[str] | None = None) -> None:
+        names = load_other_business_names() if names is None else tuple(names)
+        own = " \n ".join(ours)
+        pattern = _whole_words(names)
+        mentioned = {m.group(0).lower() for m in pattern.finditer(own)} if pattern and own else set()
+        self.names = tuple(n for n in names if n.lower() not in mentioned)
+        self._display = {n.lower(): n for n in self.names}
+        self._pattern = _whole_words(self.names)
+
+    def match(self, text: str) -> tuple[str, ...]:
+        """The names found, as the list writes them, in the order they appear."""
+        if self._pattern is None:
+            return ()
+        return tuple(dict.fromkeys(self._display[m.group(0).lower()] for m in self._pattern.finditer(text)))
+
+
+def extract_entities(
+    text: str, products: ProductMatcher | None = None, businesses: OtherBusinessMatcher | None = None
+) -> Entities:
     return Entities(
         order_numbers=extract_order_numbers(text),
         ticket_refs=extract_ticket_refs(text),
         products=products.match(text) if products else (),
+        other_businesses=businesses.match(text) if businesses else (),
     )

@@ -221,7 +221,8 @@ class _Scored:
         self.top = np.array([a.top for a in analyses])
         self.neighbours = np.array([a.in_scope - a.out_of_scope for a in analyses])
         self.vote = np.array([a.probabilities[Intent.FAQ] - a.probabilities[Intent.OUT_OF_SCOPE] for a in analyses])
-        self.branch = np.array([a.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) for a in analyses])
+        self.other_business = np.array([bool(a.entities.other_businesses) for a in analyses], dtype=np.float64)
+        self.branch = np.array([a.weighed for a in analyses])
         self.has_hits = np.array([bool(a.hits) for a in analyses])
         self.vote_faq = np.array([a.intent == Intent.FAQ for a in analyses])
         self.gold_faq = np.array([m.intent == Intent.FAQ for m in gold])
@@ -233,8 +234,11 @@ class _Scored:
         self.faq = np.array([bool(o.condition) for o in observations])
         self.unseen = np.array([o.condition == UNSEEN for o in observations])
 
-    def rows(self, neighbour_weight: float, intent_weight: float, thresholds: np.ndarray) -> list[TuningRow]:
+    def rows(
+        self, neighbour_weight: float, intent_weight: float, thresholds: np.ndarray, other_business_weight: float = 0.0
+    ) -> list[TuningRow]:
         score = self.top + neighbour_weight * self.neighbours + intent_weight * self.vote
+        score = score - other_business_weight * self.other_business
         t = thresholds[:, None]
         answered = self.branch & self.has_hits & (score >= t)  # one row per threshold
         unsure = self.branch & ~answered
@@ -257,6 +261,7 @@ class _Scored:
                     neighbour_weight=neighbour_weight,
                     intent_weight=intent_weight,
                     unsure_threshold=round(float(thresholds[best_at[i]]), 2),
+                    other_business_weight=other_business_weight,
                 ),
                 intent_accuracy=float(other + best_so_far[i]) / n,
                 oos_recall=float(caught[i]) / oos,
@@ -278,7 +283,7 @@ def score_config(observations: Sequence[Observation], config: EngineConfig) -> T
         gold = observation.message
         intent, _, from_article = observation.analysis.decision(config)
         right += intent == gold.intent
-        unsure = observation.analysis.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) and not from_article
+        unsure = observation.analysis.weighed and not from_article
         if gold.intent == Intent.OUT_OF_SCOPE:
             oos += 1
             caught += unsure
@@ -299,6 +304,7 @@ def score_config(observations: Sequence[Observation], config: EngineConfig) -> T
 
 
 INTENT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+OTHER_BUSINESS_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEIGHBOUR_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(-1.0, 2.5, 0.01))
 
@@ -327,10 +333,17 @@ def score_grid(
     intent_weights: Sequence[float] = INTENT_WEIGHTS,
     neighbour_weights: Sequence[float] = NEIGHBOUR_WEIGHTS,
     thresholds: Sequence[float] = THRESHOLDS,
+    other_business_weights: Sequence[float] = OTHER_BUSINESS_WEIGHTS,
 ) -> list[TuningRow]:
     scored = _Scored(observations)
     grid = np.asarray(thresholds, dtype=np.float64)
-    return [row for nw in neighbour_weights for iw in intent_weights for row in scored.rows(float(nw), float(iw), grid)]
+    return [
+        row
+        for nw in neighbour_weights
+        for iw in intent_weights
+        for ow in other_business_weights
+        for row in scored.rows(float(nw), float(iw), grid, float(ow))
+    ]
 
 
 def tune(

@@ -68,6 +68,9 @@ class Entities:
     order_numbers: tuple[str, ...] = ()
     ticket_refs: tuple[str, ...] = ()  # normalised, e.g. "TCK-00042"
     products: tuple[ProductMatch, ...] = ()
+    # Other companies named in the message ("Amazon", "iPhone"), never the shop's own (see
+    # ``OtherBusinessMatcher``): their customers' questions are not the shop's to answer.
+    other_businesses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

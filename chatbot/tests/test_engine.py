@@ -1,3 +1,4 @@
+import dataclasses
 import logging
 
 import numpy as np
@@ -16,6 +17,7 @@ from chatbot.engine import (
 )
 from chatbot.engine.embedder import EmbedderUnavailable, MiniLMEmbedder, load_embedder
 from chatbot.engine.evaluation import (
+    OTHER_BUSINESS_WEIGHTS,
     SEEN,
     UNSEEN,
     TuningRow,
@@ -96,6 +98,53 @@ def test_out_of_scope_below_threshold_says_not_sure_and_offers_a_person(minilm_e
     assert reply.action == Action.UNSURE
     assert reply.offers_handover
     assert "person" in reply.text
+
+
+@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [("my amazon parcel still hasn't arrived", "Amazon"), ("how do I return something to argos", "Argos")],
+)
+def test_a_question_about_another_companys_order_is_out_of_scope_and_says_so(request, engine_fixture, text, company):
+    engine = request.getfixturevalue(engine_fixture)
+
+    reply = engine.reply(text)
+
+    assert reply.entities.other_businesses == (company,)
+    assert (reply.intent, reply.action) == (Intent.OUT_OF_SCOPE, Action.UNSURE)
+    assert reply.offers_handover
+    assert reply.text.startswith(f"That sounds like a question for {company}.")
+
+
+def test_naming_another_company_lowers_the_score_by_its_weight_only(lexical_engine):
+    config = EngineConfig(answer_threshold=0.5, neighbour_weight=0.5, intent_weight=0.5, other_business_weight=0.75)
+    named = lexical_engine.analyse("my ebay parcel is late")
+    plain = dataclasses.replace(named, entities=dataclasses.replace(named.entities, other_businesses=()))
+
+    assert named.answerability(config) == pytest.approx(plain.answerability(config) - 0.75)
+    assert named.answerability(dataclasses.replace(config, other_business_weight=0)) == pytest.approx(
+        plain.answerability(config)
+    )
+
+
+def test_a_company_the_help_centre_or_the_product_list_names_becomes_the_shops_own():
+    articles = load_articles()
+    engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=None)
+    assert engine.analyse("can I collect it at argos").entities.other_businesses == ("Argos",)
+    assert engine.analyse("is the ikea shelf insert in stock").entities.other_businesses == ("IKEA",)
+    argos = Article(
+        slug="collect-at-argos",
+        title="Collect at Argos",
+        body="Choose an Argos store at checkout and collect your parcel there for free.",
+        category="Shipping and delivery",
+    )
+
+    engine.rebuild_index([*articles, argos])
+    engine.set_product_names(["Shelf insert for IKEA Kallax"])
+
+    assert engine.analyse("can I collect it at argos").entities.other_businesses == ()
+    assert engine.analyse("is the ikea shelf insert in stock").entities.other_businesses == ()
+    assert engine.analyse("my amazon parcel is late").entities.other_businesses == ("Amazon",)
 
 
 class CountingEmbedder:
@@ -252,7 +301,10 @@ def test_engine_without_published_articles_is_unsure_instead_of_failing():
     reply = engine.reply("how long do I have to return something?")
 
     assert engine.search("returns") == ()
-    assert (reply.intent, reply.action) == (Intent.FAQ, Action.UNSURE)
+    # With no article to score, whether it reads as a help-centre question or out of scope depends
+    # on the thresholds; either way the bot says it is not sure and offers nothing to click.
+    assert reply.action == Action.UNSURE
+    assert reply.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE)
     assert reply.articles == ()
 
 
@@ -301,6 +353,7 @@ def test_grouped_cross_validation_scores_each_message_once_per_repeat(lexical_ob
 
 
 def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
+    assert any(o.analysis.entities.other_businesses for o in lexical_observations)  # the weight matters
     rows = score_grid(lexical_observations, neighbour_weights=(0.5,), intent_weights=(0.25,))
 
     for row in rows[::37]:
@@ -310,8 +363,10 @@ def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
         assert row.handover_precision == pytest.approx(single.handover_precision)
         assert row.faq_answered_correctly == pytest.approx(single.faq_answered_correctly)
         assert row.unseen_answered_correctly == pytest.approx(single.unseen_answered_correctly)
-    recalls = [row.oos_recall for row in rows]
-    assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
+    assert {row.config.other_business_weight for row in rows[::37]} == set(OTHER_BUSINESS_WEIGHTS)
+    for weight in OTHER_BUSINESS_WEIGHTS:
+        recalls = [row.oos_recall for row in rows if row.config.other_business_weight == weight]
+        assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
 
 
 def row(accuracy, recall, precision):

@@ -1,6 +1,12 @@
 import pytest
 
-from chatbot.engine.entities import ProductMatcher, extract_order_numbers, extract_ticket_refs
+from chatbot.engine.entities import (
+    OtherBusinessMatcher,
+    ProductMatcher,
+    extract_order_numbers,
+    extract_ticket_refs,
+    load_other_business_names,
+)
 
 PRODUCTS = ["Electric Hedge Trimmer", "Pressure Washer 130 bar", "Cordless Lawn Mower 40V", "Petrol Lawn Mower 46 cm"]
 
@@ -57,3 +63,40 @@ def test_unrelated_text_matches_no_product():
 
     assert matcher.match("what's the weather like tomorrow") == ()
     assert ProductMatcher([]).match("hedge trimmer") == ()
+
+
+# --- other companies --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my amazon parcel is late", ("Amazon",)),
+        ("how do I reset my IPHONE", ("iPhone",)),
+        ("the Uber Eats driver got my order wrong", ("Uber Eats",)),  # the longest name wins
+        ("B&Q and argos both have it", ("B&Q", "Argos")),
+        ("is bol.com cheaper", ("bol.com",)),
+        ("my disney+ login", ("Disney+",)),
+        ("an uberised world of amazonian plants", ()),  # whole words only
+        ("can I pay with paypal", ()),  # payment providers, carriers, email and social media take part in our orders
+        ("the dpd driver left it at the gate", ()),
+    ],
+)
+def test_other_companies_are_found_by_whole_name(text, expected):
+    assert OtherBusinessMatcher().match(text) == expected
+
+
+def test_a_company_the_shop_itself_mentions_is_not_another_business():
+    matcher = OtherBusinessMatcher(["We sell IKEA furniture", "Kallax shelf"], names=["IKEA", "Argos"])
+
+    assert matcher.names == ("Argos",)
+    assert matcher.match("is the ikea shelf in stock, argos has it") == ("Argos",)
+
+
+def test_the_shipped_list_leaves_out_companies_that_take_part_in_our_own_orders():
+    shipped = {n.lower() for n in load_other_business_names()}
+
+    assert len(shipped) >= 50
+    assert not any(n.startswith("#") for n in shipped)
+    # Carriers, payment, email and social networks: "can I pay with paypal" is a question for us.
+    assert not shipped & {"royal mail", "dpd", "dhl", "evri", "ups", "paypal", "klarna", "visa", "gmail", "facebook"}

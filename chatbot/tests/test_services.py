@@ -199,6 +199,16 @@ def test_unsure_offers_articles_and_records_the_question():
     assert "not sure" in messages[1].text
 
 
+def test_a_question_about_another_companys_order_is_answered_as_theirs(customer):
+    messages = ask(mine(customer), "my amazon parcel still hasn't arrived")
+
+    assert messages[1].action == "unsure"
+    assert messages[1].text.startswith("That sounds like a question for Amazon: I can only help with orders")
+    assert "talk to a person" in messages[1].text
+    assert messages[1].links == []  # none of our articles is about Amazon's parcels
+    assert messages[0].needs_review is True  # still on the review page, in case it was about us after all
+
+
 def test_two_unsure_answers_in_a_row_hand_over(customer, queues):
     conversation = mine(customer)
 

@@ -70,20 +70,18 @@ class Command(BaseCommand):
             "about them; those messages and a fifth of the others are scored."
         )
         self.stdout.write(
-            "best row per weight pair (both hand-over targets met, else closest to them; then intent accuracy):"
+            "best row per weight triple (both hand-over targets met, else closest to them; then intent accuracy):"
         )
         self.stdout.write(
-            "neighbour  intent  answer-thr  unsure-thr  intent-acc  oos-recall  precision  faq-answered  unseen-answered"
+            "neighbour  intent  other-co  answer-thr  unsure-thr  intent-acc  oos-recall  precision  faq-answered  "
+            "unseen-answered"
         )
-        pairs = dict.fromkeys((r.config.neighbour_weight, r.config.intent_weight) for r in rows)
-        for neighbour_weight, intent_weight in pairs:
-            best = choose_config(
-                [
-                    r
-                    for r in rows
-                    if (r.config.neighbour_weight, r.config.intent_weight) == (neighbour_weight, intent_weight)
-                ]
-            )
+
+        def weights(row):
+            return row.config.neighbour_weight, row.config.intent_weight, row.config.other_business_weight
+
+        for triple in dict.fromkeys(weights(r) for r in rows):
+            best = choose_config([r for r in rows if weights(r) == triple])
             self.stdout.write(self._row(best, marker=" <- chosen" if best == chosen else ""))
         self.stdout.write(f"chosen: {chosen.config}")
 
@@ -91,7 +89,8 @@ class Command(BaseCommand):
     def _row(row, *, marker: str = "") -> str:
         c = row.config
         return (
-            f"{c.neighbour_weight:9.2f}  {c.intent_weight:6.2f}  {c.answer_threshold:10.2f}  {c.unsure_threshold:10.2f}  "
+            f"{c.neighbour_weight:9.2f}  {c.intent_weight:6.2f}  {c.other_business_weight:8.2f}  "
+            f"{c.answer_threshold:10.2f}  {c.unsure_threshold:10.2f}  "
             f"{row.intent_accuracy:10.1%}  {row.oos_recall:10.1%}  {row.handover_precision:9.1%}  "
             f"{row.faq_answered_correctly:12.1%}  {row.unseen_answered_correctly:15.1%}{marker}"
         )
