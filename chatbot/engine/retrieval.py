@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from .embedder import CachedEmbedder, Embedder
 from .lexical import TfidfFeatures
@@ -33,6 +34,16 @@ def article_document(article: Article) -> str:
     return " ".join(
         [article.title, article.title, " ".join(article.tags), *article.example_questions, plain(article.body)]
     )
+
+
+def _by_term(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Rows = texts, columns = n-grams -> rows = n-grams, columns = texts."""
+    return matrix.T.tocsr()
+
+
+def _cosines(terms: sparse.csr_matrix, query: sparse.csr_matrix) -> np.ndarray:
+    """Dot product of one query row with every text: the query's n-gram rows, weighted and summed."""
+    return np.asarray(terms[query.indices].T @ query.data, dtype=np.float64).ravel()
 
 
 @dataclass(frozen=True)
@@ -71,9 +82,11 @@ class ArticleIndex:
         self._lexical = TfidfFeatures()
         if self.articles:
             documents = [article_document(a) for a in self.articles]
-            self._doc_matrix = self._lexical.fit(documents).transform(documents)
+            # Kept term by term (one row per n-gram): a message has a few dozen n-grams, and summing
+            # their rows costs 0.26 ms with 1,000 articles where a sparse matrix product took 2.2 ms.
+            self._doc_terms = _by_term(self._lexical.fit(documents).transform(documents))
             # Passage-level TF-IDF is only used without embeddings.
-            self._passage_matrix = self._lexical.transform(passages) if embedder is None else None
+            self._passage_terms = _by_term(self._lexical.transform(passages)) if embedder is None else None
         self._passage_vectors: np.ndarray | None = None
         if self.vector_cache is not None and passages:
             self._passage_vectors = self.vector_cache.embed(passages)
@@ -88,14 +101,14 @@ class ArticleIndex:
         if not self.articles:
             return np.zeros(0)
         query_lex = self._lexical.transform([text])
-        doc_lex = (self._doc_matrix @ query_lex.T).toarray().ravel()
+        doc_lex = _cosines(self._doc_terms, query_lex)
         if self._passage_vectors is not None:
             if query_vector is None:
                 query_vector = self.embed_query(text)
             # einsum, not "@": OpenBLAS's threaded sgemv took 4 ms here for 5,000 passages, einsum 0.5 ms.
             semantic = np.maximum.reduceat(np.einsum("ij,j->i", self._passage_vectors, query_vector), self._starts)
             return semantic + LEXICAL_WEIGHT * doc_lex
-        passage_lex = (self._passage_matrix @ query_lex.T).toarray().ravel()
+        passage_lex = _cosines(self._passage_terms, query_lex)
         return np.maximum.reduceat(passage_lex, self._starts) * 0.6 + doc_lex * 0.4
 
     def search(self, text: str, *, k: int = 3, query_vector: np.ndarray | None = None) -> tuple[ArticleHit, ...]:

@@ -147,6 +147,24 @@ def test_a_company_the_help_centre_or_the_product_list_names_becomes_the_shops_o
     assert engine.analyse("my amazon parcel is late").entities.other_businesses == ("Amazon",)
 
 
+@pytest.mark.parametrize("text", ["how long do I have to send things back?", "", "zzqx", "hedge trimer price"])
+def test_lexical_scores_summed_by_term_equal_the_sparse_matrix_product(text):
+    from chatbot.engine.lexical import TfidfFeatures
+    from chatbot.engine.retrieval import ArticleIndex, article_document, article_passages
+
+    articles = load_articles()
+    index = ArticleIndex(articles, embedder=None)
+    features = TfidfFeatures()
+    documents = [article_document(a) for a in articles]
+    doc_matrix = features.fit(documents).transform(documents)
+    passages = [p for a in articles for p in article_passages(a)]
+    query = features.transform([text])
+    by_article = np.maximum.reduceat((features.transform(passages) @ query.T).toarray().ravel(), index._starts)
+
+    expected = by_article * 0.6 + (doc_matrix @ query.T).toarray().ravel() * 0.4
+    assert index.scores(text) == pytest.approx(expected)
+
+
 class CountingEmbedder:
     """Wraps the real embedder and records which texts it embedded."""
 
