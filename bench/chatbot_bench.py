@@ -1,6 +1,6 @@
 """Chat engine latency with 1,000 articles.
 
-    python bench/chatbot_bench.py [--rounds 3] [--lexical] [--articles 1000] [--vector-cache]
+    python bench/chatbot_bench.py [--rounds 3] [--lexical] [--articles 1000] [--products 40] [--vector-cache]
 
 The 43 real help-centre articles are padded with SYNTHETIC filler articles (generated below,
 titled "[synthetic] ...") up to 1,000, for this latency measurement only; they are never seeded or
@@ -11,6 +11,8 @@ index and the intent model, which also learns from every article's title, passag
 With ``--vector-cache`` it also times, in CPU seconds, a build that starts with an empty vector
 cache file (and saves it) and a second engine built from that file, as a process start after
 another process saved it (``CHATBOT_VECTOR_CACHE``); the file is a temporary one.
+``--products N`` pads the 40 demo product names with synthetic ones ("Patio heater 0041 north"),
+for a shop with a larger catalogue: every reply matches product names.
 """
 
 from __future__ import annotations
@@ -96,6 +98,15 @@ def synthetic_articles(count: int) -> list[Article]:
     return articles
 
 
+def synthetic_product_names(names: list[str], count: int) -> list[str]:
+    padded = list(names)
+    for n, (product, region) in enumerate(itertools.product(PRODUCTS, REGIONS * 40)):
+        if len(padded) >= count:
+            break
+        padded.append(f"{product.capitalize()} {n:04d} {region}")
+    return padded
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -105,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--products", type=int, default=40, help="Product names, padded with synthetic ones.")
     parser.add_argument("--lexical", action="store_true", help="Measure the TF-IDF fallback instead.")
     parser.add_argument(
         "--vector-cache",
@@ -124,7 +136,7 @@ def main() -> None:
     engine = ChatEngine(
         articles=articles,
         training=training,
-        product_names=load_product_names(),
+        product_names=synthetic_product_names(load_product_names(), args.products),
         embedder=embedder,
         vector_store=store,
     )
@@ -163,7 +175,7 @@ def main() -> None:
 
     print(
         f"engine: {engine.engine_name}; articles: {len(engine.index.articles)} ({len(real)} real + "
-        f"{len(articles) - len(real)} synthetic filler)"
+        f"{len(articles) - len(real)} synthetic filler); product names: {args.products}"
     )
     cold = "with an empty vector cache file, saving it" if store is not None else "cold"
     print(f"index build ({cold}, includes intent model training): {build_s:.1f} s, {build_cpu:.1f} CPU s")
