@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .dataset import article_examples
 from .embedder import CachedEmbedder, Embedder, load_embedder
-from .entities import OtherBusinessMatcher, ProductMatcher, extract_entities
+from .entities import OtherBusinessMatcher, ProductMatcher, extract_entities, mentioned_names
 from .intents import IntentModel, LabelledMessage
 from .retrieval import ArticleIndex
 from .text import first_paragraph
@@ -168,7 +168,8 @@ class _Model:
 
     index: ArticleIndex
     intents: IntentModel
-    businesses: OtherBusinessMatcher
+    mentioned: frozenset[str]  # listed company names the articles mention (the shop's own)
+    businesses: OtherBusinessMatcher  # the other companies: the list less those and the products'
 
 
 class ChatEngine:
@@ -198,6 +199,9 @@ class ChatEngine:
         # and with a ``vector_store`` a build starts from the vectors other processes saved there.
         self._vectors = CachedEmbedder(self.embedder, store=vector_store) if self.embedder is not None else None
         self._lock = threading.Lock()
+        # Held only to swap in a model or new product names, never during a build, so a product
+        # refresh does not wait for a rebuild (seconds with MiniLM).
+        self._swap_lock = threading.Lock()
         self._products = ProductMatcher(product_names)
         self._model = self._build(articles)
         logger.info(
@@ -218,12 +222,12 @@ class ChatEngine:
         if self._vectors is not None:
             self._vectors.prune({*index.passages, *intents.texts})
             self._vectors.save()  # only if this build embedded or dropped texts
-        return _Model(index=index, intents=intents, businesses=self._business_matcher(index.articles))
+        mentioned = mentioned_names(text for a in index.articles for text in (a.title, a.body, *a.example_questions))
+        return _Model(index, intents, mentioned, self._business_matcher(mentioned))
 
-    def _business_matcher(self, articles: Sequence[Article]) -> OtherBusinessMatcher:
+    def _business_matcher(self, mentioned: frozenset[str]) -> OtherBusinessMatcher:
         """Other companies' names, less those the help centre or the product list mention."""
-        ours = [text for a in articles for text in (a.title, a.body, *a.example_questions)]
-        return OtherBusinessMatcher([*ours, *self._products.names])
+        return OtherBusinessMatcher(self._products.names, excluded=mentioned)
 
     def rebuild_index(self, articles: Sequence[Article]) -> None:
         """Rebuild the article index and refit the intent model from ``articles`` (call on commit
@@ -236,7 +240,9 @@ class ChatEngine:
         started = time.perf_counter()
         with self._lock:  # one rebuild at a time (they share the vector cache)
             model = self._build(articles)
-            self._model = model
+            with self._swap_lock:  # names matched against the product list as it is now
+                model = _Model(model.index, model.intents, model.mentioned, self._business_matcher(model.mentioned))
+                self._model = model
         logger.info(
             "chatbot engine: index and intent model rebuilt with %s articles (%s) in %.2f s",
             len(model.index.articles),
@@ -245,10 +251,11 @@ class ChatEngine:
         )
 
     def set_product_names(self, names: Sequence[str]) -> None:
-        with self._lock:  # not in the middle of a rebuild, which reads the product names too
-            self._products = ProductMatcher(names)
+        products = ProductMatcher(names)
+        with self._swap_lock:  # a rebuild swapping in its model meanwhile would be overwritten
+            self._products = products
             model = self._model
-            self._model = _Model(model.index, model.intents, self._business_matcher(model.index.articles))
+            self._model = _Model(model.index, model.intents, model.mentioned, self._business_matcher(model.mentioned))
 
     @property
     def index(self) -> ArticleIndex:

@@ -165,6 +165,19 @@ def test_lexical_scores_summed_by_term_equal_the_sparse_matrix_product(text):
     assert index.scores(text) == pytest.approx(expected)
 
 
+def test_new_product_names_do_not_wait_for_a_rebuild_in_progress():
+    import threading
+
+    engine = ChatEngine(articles=load_articles(), training=load_split("tuning"), embedder=None)
+    done = threading.Event()
+    with engine._lock:  # what a rebuild holds while it builds (seconds with MiniLM)
+        worker = threading.Thread(target=lambda: (engine.set_product_names(["Shelf insert for IKEA"]), done.set()))
+        worker.start()
+        assert done.wait(timeout=10), "set_product_names waited for the rebuild lock"
+    worker.join()
+    assert engine.analyse("the ikea shelf insert").entities.other_businesses == ()
+
+
 class CountingEmbedder:
     """Wraps the real embedder and records which texts it embedded."""
 
