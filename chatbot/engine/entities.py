@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -154,27 +154,40 @@ OTHER_BUSINESSES_FILE = Path(__file__).resolve().parent / "data" / "other_busine
 
 @cache
 def load_other_business_names(path: Path = OTHER_BUSINESSES_FILE) -> tuple[str, ...]:
+    """The list's entries as written ("Amazon", "=Zara": see the file's header)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(dict.fromkeys(line.strip() for line in lines if line.strip() and not line.startswith("#")))
 
 
-def _whole_words(names: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-insensitive pattern for the names as whole words ("uber" is not in "uberised"),
-    longest first so "uber eats" wins over "uber"."""
-    names = sorted(names, key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile(r"(?<![\w&+])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w&+])", re.IGNORECASE)
+def _display(entry: str) -> str:
+    return entry[1:] if entry.startswith("=") else entry
 
 
-def mentioned_names(texts: Iterable[str], names: Iterable[str] | None = None) -> frozenset[str]:
-    """The listed names (lower case) that ``texts`` mention as whole words. A plain substring
-    search finds the candidates first: a few names in a long text, in milliseconds."""
-    names = load_other_business_names() if names is None else tuple(names)
-    text = " \n ".join(texts).lower()
-    candidates = [n for n in names if n.lower() in text]
-    pattern = _whole_words(candidates)
-    return frozenset(m.group(0).lower() for m in pattern.finditer(text)) if pattern else frozenset()
+class _NamePattern:
+    """One pattern for the names as whole words ("uber" is not in "uberised"), longest first so
+    "Uber Eats" wins over "Uber"; case-insensitive except for entries marked "=" (as written).
+    Each name is its own group, so a match is mapped back by position, never by re-casing the
+    matched text (Unicode case folding does not round-trip: "İPHONE".lower() is not "iphone")."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.names = sorted(dict.fromkeys(entries), key=lambda e: len(_display(e)), reverse=True)
+        alternatives = [f"((?-i:{re.escape(e[1:])}))" if e.startswith("=") else f"({re.escape(e)})" for e in self.names]
+        self._regex = re.compile(r"(?<![\w&+])(?:" + "|".join(alternatives) + r")(?![\w&+])", re.IGNORECASE)
+
+    def finditer(self, text: str) -> Iterator[str]:
+        """The entries found in ``text``, in order (with repeats)."""
+        for match in self._regex.finditer(text):
+            yield self.names[match.lastindex - 1]
+
+
+def mentioned_names(texts: Iterable[str], entries: Iterable[str] | None = None) -> frozenset[str]:
+    """The list's entries that ``texts`` mention as whole words. A plain substring search finds
+    the candidates first: a few names in a long text, in milliseconds."""
+    entries = load_other_business_names() if entries is None else tuple(entries)
+    text = " \n ".join(texts)
+    folded = text.lower()
+    candidates = [e for e in entries if _display(e).lower() in folded]
+    return frozenset(_NamePattern(candidates).finditer(text)) if candidates else frozenset()
 
 
 class OtherBusinessMatcher:
@@ -182,24 +195,24 @@ class OtherBusinessMatcher:
 
     ``ours`` is the shop's own text (the help centre and the product names): a listed name that
     appears there is part of the shop's business (a brand it sells, a service it uses) and is
-    never counted as another company's. ``excluded`` gives such names already found
-    (``mentioned_names``), lower case.
+    never counted as another company's. ``excluded`` gives such entries already found
+    (``mentioned_names``). ``names`` defaults to the shipped list.
     """
 
     def __init__(
         self, ours: Iterable[str] = (), names: Iterable[str] | None = None, *, excluded: Iterable[str] = ()
     ) -> None:
-        names = load_other_business_names() if names is None else tuple(names)
-        mentioned = {*excluded, *mentioned_names(ours, names)}
-        self.names = tuple(n for n in names if n.lower() not in mentioned)
-        self._display = {n.lower(): n for n in self.names}
-        self._pattern = _whole_words(self.names)
+        entries = load_other_business_names() if names is None else tuple(names)
+        mentioned = {*excluded, *mentioned_names(ours, entries)}
+        kept = [e for e in entries if e not in mentioned]
+        self.names = tuple(_display(e) for e in kept)
+        self._pattern = _NamePattern(kept) if kept else None
 
     def match(self, text: str) -> tuple[str, ...]:
         """The names found, as the list writes them, in the order they appear."""
         if self._pattern is None:
             return ()
-        return tuple(dict.fromkeys(self._display[m.group(0).lower()] for m in self._pattern.finditer(text)))
+        return tuple(dict.fromkeys(_display(e) for e in self._pattern.finditer(text)))
 
 
 def extract_entities(

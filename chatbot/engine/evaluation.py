@@ -222,12 +222,15 @@ class _Scored:
         self.neighbours = np.array([a.in_scope - a.out_of_scope for a in analyses])
         self.vote = np.array([a.probabilities[Intent.FAQ] - a.probabilities[Intent.OUT_OF_SCOPE] for a in analyses])
         self.other_business = np.array([bool(a.entities.other_businesses) for a in analyses], dtype=np.float64)
-        self.branch = np.array([a.weighed for a in analyses])
+        # Weighed against the threshold: the FAQ and out-of-scope votes always, order and ticket
+        # questions that name another company only while that cue's weight is above 0.
+        self.votes_branch = np.array([a.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) for a in analyses])
+        self.company_lookup = np.array([a.names_company_lookup for a in analyses])
         self.has_hits = np.array([bool(a.hits) for a in analyses])
         self.vote_faq = np.array([a.intent == Intent.FAQ for a in analyses])
         self.gold_faq = np.array([m.intent == Intent.FAQ for m in gold])
         self.gold_oos = np.array([m.intent == Intent.OUT_OF_SCOPE for m in gold])
-        self.other_right = np.array([a.intent == m.intent for a, m in zip(analyses, gold, strict=True)]) & ~self.branch
+        self.intent_right = np.array([a.intent == m.intent for a, m in zip(analyses, gold, strict=True)])
         self.hit_right = np.array(
             [bool(a.hits) and a.hits[0].slug == m.article for a, m in zip(analyses, gold, strict=True)]
         )
@@ -239,19 +242,20 @@ class _Scored:
     ) -> list[TuningRow]:
         score = self.top + neighbour_weight * self.neighbours + intent_weight * self.vote
         score = score - other_business_weight * self.other_business
+        branch = self.votes_branch | (self.company_lookup & (other_business_weight > 0))
         t = thresholds[:, None]
-        answered = self.branch & self.has_hits & (score >= t)  # one row per threshold
-        unsure = self.branch & ~answered
+        answered = branch & self.has_hits & (score >= t)  # one row per threshold
+        unsure = branch & ~answered
         caught = (unsure & self.gold_oos).sum(axis=1)
         own = unsure.sum(axis=1)
         right_answer = answered & self.hit_right
         # Below the answer threshold the same score labels the message FAQ or out-of-scope; the
         # best such unsure threshold (at most the answer threshold) for intent accuracy.
-        branch_right = (self.branch & self.gold_faq & (score >= t)) | (self.branch & self.gold_oos & (score < t))
+        branch_right = (branch & self.gold_faq & (score >= t)) | (branch & self.gold_oos & (score < t))
         branch_right = branch_right.sum(axis=1)
         best_so_far = np.maximum.accumulate(branch_right)
         best_at = np.array([int(np.flatnonzero(branch_right[: i + 1] == best_so_far[i])[-1]) for i in range(len(t))])
-        other = self.other_right.sum()
+        other = (self.intent_right & ~branch).sum()
         n, oos = len(self.top), max(int(self.gold_oos.sum()), 1)
         faq, unseen = max(int(self.faq.sum()), 1), max(int(self.unseen.sum()), 1)
         return [
@@ -283,7 +287,9 @@ def score_config(observations: Sequence[Observation], config: EngineConfig) -> T
         gold = observation.message
         intent, _, from_article = observation.analysis.decision(config)
         right += intent == gold.intent
-        unsure = observation.analysis.weighed and not from_article
+        unsure = (
+            intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) and observation.analysis.weighed(config) and not from_article
+        )
         if gold.intent == Intent.OUT_OF_SCOPE:
             oos += 1
             caught += unsure

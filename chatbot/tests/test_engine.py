@@ -165,6 +165,51 @@ def test_lexical_scores_summed_by_term_equal_the_sparse_matrix_product(text):
     assert index.scores(text) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
+def test_an_order_question_naming_another_company_is_weighed_only_while_the_cue_is_on(request, engine_fixture):
+    engine = request.getfixturevalue(engine_fixture)
+    analysis = engine.analyse("where is my amazon order, it still hasn't come")
+    assert analysis.intent == Intent.ORDER_STATUS
+    assert analysis.names_company_lookup
+    on = engine.config
+    off = dataclasses.replace(on, other_business_weight=0.0)
+
+    assert analysis.decision(on)[0] == Intent.OUT_OF_SCOPE
+    assert engine.reply("where is my amazon order, it still hasn't come").action == Action.UNSURE
+    assert analysis.decision(off) == (Intent.ORDER_STATUS, analysis.confidence, False)  # cue off: as before
+    assert analysis.decision(dataclasses.replace(on, unsure_threshold=None))[0] == Intent.OUT_OF_SCOPE
+    with_number = engine.analyse("where is my amazon order 10452")
+    assert not with_number.names_company_lookup  # a reference: we look it up (and may not find it)
+
+
+def test_a_rebuild_that_finishes_after_a_product_refresh_keeps_the_new_products():
+    import threading
+
+    articles = load_articles()
+    engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=None)
+    building, release = threading.Event(), threading.Event()
+    build = engine._build
+
+    def slow_build(new_articles):
+        model = build(new_articles)
+        building.set()
+        release.wait(timeout=30)
+        return model
+
+    engine._build = slow_build
+    rebuild = threading.Thread(target=engine.rebuild_index, args=(articles,))
+    rebuild.start()
+    assert building.wait(timeout=30)
+    engine.set_product_names(["Shelf insert for IKEA Kallax"])  # while the rebuild is still building
+    release.set()
+    rebuild.join(timeout=30)
+
+    assert [p.name for p in engine.analyse("the ikea kallax shelf insert").entities.products] == [
+        "Shelf insert for IKEA Kallax"
+    ]
+    assert engine.analyse("the ikea kallax shelf insert").entities.other_businesses == ()
+
+
 def test_new_product_names_do_not_wait_for_a_rebuild_in_progress():
     import threading
 
