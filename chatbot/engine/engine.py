@@ -223,7 +223,7 @@ class ChatEngine:
         # Held only to swap in a model or new product names, never during a build, so a product
         # refresh does not wait for a rebuild (seconds with MiniLM).
         self._swap_lock = threading.Lock()
-        self._model = self._build(articles).with_products(ProductMatcher(product_names))
+        self._model = self._build(articles, ProductMatcher(product_names))
         logger.info(
             "chatbot engine ready: retrieval=%s, %s articles, %s training examples, %s products",
             self.engine_name,
@@ -234,7 +234,7 @@ class ChatEngine:
 
     # -- maintenance -------------------------------------------------------------------------
 
-    def _build(self, articles: Sequence[Article]) -> _Model:
+    def _build(self, articles: Sequence[Article], products: ProductMatcher) -> _Model:
         index = ArticleIndex(articles, embedder=self.embedder, vector_cache=self._vectors)
         intents = IntentModel(
             [*self._training, *article_examples(index.articles)], embedder=self.embedder, vector_cache=self._vectors
@@ -243,8 +243,7 @@ class ChatEngine:
             self._vectors.prune({*index.passages, *intents.texts})
             self._vectors.save()  # only if this build embedded or dropped texts
         mentioned = mentioned_names(text for a in index.articles for text in (a.title, a.body, *a.example_questions))
-        empty = ProductMatcher(())
-        return _Model(index, intents, mentioned, empty, OtherBusinessMatcher(excluded=mentioned))
+        return _Model(index, intents, mentioned, products, OtherBusinessMatcher(products.names, excluded=mentioned))
 
     def rebuild_index(self, articles: Sequence[Article]) -> None:
         """Rebuild the article index and refit the intent model from ``articles`` (call on commit
@@ -256,9 +255,11 @@ class ChatEngine:
         """
         started = time.perf_counter()
         with self._lock:  # one rebuild at a time (they share the vector cache)
-            model = self._build(articles)
+            products = self._model.products
+            model = self._build(articles, products)
             with self._swap_lock:  # with the product list as it is now, even if it changed meanwhile
-                model = model.with_products(self._model.products)
+                if self._model.products is not products:
+                    model = model.with_products(self._model.products)
                 self._model = model
         logger.info(
             "chatbot engine: index and intent model rebuilt with %s articles (%s) in %.2f s",

@@ -190,8 +190,8 @@ def test_a_rebuild_that_finishes_after_a_product_refresh_keeps_the_new_products(
     building, release = threading.Event(), threading.Event()
     build = engine._build
 
-    def slow_build(new_articles):
-        model = build(new_articles)
+    def slow_build(*args):
+        model = build(*args)
         building.set()
         release.wait(timeout=30)
         return model
