@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -214,9 +214,9 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
 
     engine = runtime.get_engine()
     context = ConversationContext(awaiting=Action(conversation.awaiting) if conversation.awaiting else None)
+    # An unsure reply lists the closest articles only when the engine thinks they may answer it
+    # (``EngineConfig.offer_threshold``); far below, a list would be noise.
     reply = engine.reply(text, context=context)
-    if reply.action == Action.UNSURE and not reply.articles:
-        reply = _with_articles(reply, engine.search(text, k=3))
     user = conversation.user
     answer = _answer(reply, text=text, user=user)
 
@@ -260,10 +260,6 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
 
 def _confidence(reply: EngineReply) -> float:
     return reply.article_confidence if reply.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) else reply.intent_confidence
-
-
-def _with_articles(reply: EngineReply, hits) -> EngineReply:
-    return replace(reply, articles=tuple(hits))
 
 
 @dataclass

@@ -44,6 +44,12 @@ class EngineConfig:
     # Subtracted from the score when the message names another company ("my amazon parcel is
     # late"): questions about orders, returns and accounts there are not the shop's to answer.
     other_business_weight: float = 0.0
+    # An unsure reply still lists the closest articles when the score reaches this level, even if
+    # the message is labelled out of scope ("not sure; these might help, or a person"): near the
+    # threshold many unsure replies are to the shop's own questions, and the closest articles
+    # usually include the right one. Never when the message names another company. ``None``:
+    # only replies labelled FAQ list them.
+    offer_threshold: float | None = None
 
     @classmethod
     def for_engine(cls, engine_name: str) -> EngineConfig:
@@ -55,16 +61,23 @@ _DEFAULT_CONFIGS = {
     # where each fold strips a fifth of the articles of their example questions (and leaves out
     # every tuning message about them), as the held-out part's articles without examples are.
     # No point met both hand-over targets there; these are the closest (MiniLM: recall 81.5%,
-    # precision 87.2%, intent accuracy 88.9%; lexical: 70.2%, 75.1%, 81.1%).
+    # precision 87.2%, intent accuracy 88.9%; lexical: 70.2%, 75.1%, 81.1%). ``offer_threshold``
+    # by ``evaluation.choose_offer_threshold`` at that point.
     "minilm-onnx": EngineConfig(
         answer_threshold=0.61,
         neighbour_weight=2.0,
         intent_weight=0.25,
         unsure_threshold=0.61,
         other_business_weight=1.0,
+        offer_threshold=0.32,
     ),
     "lexical": EngineConfig(
-        answer_threshold=0.25, neighbour_weight=0.5, intent_weight=0.5, unsure_threshold=0.25, other_business_weight=1.0
+        answer_threshold=0.25,
+        neighbour_weight=0.5,
+        intent_weight=0.5,
+        unsure_threshold=0.25,
+        other_business_weight=1.0,
+        offer_threshold=-0.05,
     ),
 }
 
@@ -169,6 +182,23 @@ class Analysis:
             return intent, self.probabilities[intent], False
         intent = Intent.FAQ if score >= min(config.unsure_threshold, config.answer_threshold) else Intent.OUT_OF_SCOPE
         return intent, self.probabilities[intent], False
+
+    def offers_articles(self, config: EngineConfig) -> bool:
+        """Whether an unsure reply lists the closest articles: always when the message is labelled
+        FAQ, and when it is labelled out of scope but its score reaches ``offer_threshold`` and it
+        names no other company."""
+        if not self.hits or not self.weighed(config):
+            return False
+        intent, _, answerable = self.decision(config)
+        if answerable:
+            return False
+        if intent == Intent.FAQ:
+            return True
+        return (
+            config.offer_threshold is not None
+            and not self.entities.other_businesses
+            and self.answerability(config) >= config.offer_threshold
+        )
 
 
 @dataclass(frozen=True)
@@ -331,11 +361,27 @@ class ChatEngine:
         analysis = self._analyse(model, text)
         intent, confidence, answerable = analysis.decision(self.config)
         return self._decide(
-            intent, confidence, analysis.entities, analysis.hits, analysis.top, model.index, answerable=answerable
+            intent,
+            confidence,
+            analysis.entities,
+            analysis.hits,
+            analysis.top,
+            model.index,
+            answerable=answerable,
+            offer=analysis.offers_articles(self.config),
         )
 
     def _decide(
-        self, intent, confidence, entities: Entities, hits, top: float, index: ArticleIndex, *, answerable: bool
+        self,
+        intent,
+        confidence,
+        entities: Entities,
+        hits,
+        top: float,
+        index: ArticleIndex,
+        *,
+        answerable: bool,
+        offer: bool = False,
     ) -> EngineReply:
         def reply(action: Action, text: str, articles=()) -> EngineReply:
             return self._reply(intent, confidence, action, text, entities, articles, top)
@@ -367,7 +413,7 @@ class ChatEngine:
                 article = index.article(hits[0].slug)
                 body = first_paragraph(article.body) if article else ""
                 return reply(Action.ANSWER, f"{body}\n\nMore in “{hits[0].title}”.", hits)
-            case Intent.FAQ:
+            case Intent.FAQ | Intent.OUT_OF_SCOPE if intent == Intent.FAQ or offer:
                 titles = "\n".join(f"- {h.title}" for h in hits)
                 return reply(Action.UNSURE, f"{TEXTS['unsure']}\n{titles}\n{TEXTS['offer_person']}", hits)
             case _:

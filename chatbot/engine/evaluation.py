@@ -309,6 +309,68 @@ def score_config(observations: Sequence[Observation], config: EngineConfig) -> T
     )
 
 
+@dataclass(frozen=True)
+class OfferRow:
+    """What listing the closest articles in unsure replies from ``threshold`` up does in the CV."""
+
+    threshold: float
+    in_scope_share: float  # of the unsure replies labelled out of scope that list articles, the shop's own questions
+    oos_listed: float  # share of the out-of-scope messages whose unsure reply lists articles
+    in_scope_helped: float  # share of the unsure replies to in-scope FAQ questions that list the right article
+
+
+OFFER_MIN_IN_SCOPE_SHARE = 1 / 3
+OFFER_MIN_LISTED = 20
+
+
+def choose_offer_threshold(
+    observations: Sequence[Observation],
+    config: EngineConfig,
+    *,
+    min_share: float = OFFER_MIN_IN_SCOPE_SHARE,
+    min_listed: int = OFFER_MIN_LISTED,
+) -> OfferRow:
+    """The lowest ``offer_threshold`` (at most the answer threshold, by 0.01) down to which at
+    least ``min_share`` of the unsure replies it adds articles to are to the shop's own questions,
+    going down from the answer threshold and judging only once ``min_listed`` replies are listed.
+
+    Near the answer threshold many unsure replies are to questions the shop answers, and the
+    closest articles usually include the right one; further down almost all are out of scope and
+    a list of articles would only be noise."""
+    candidates = [o for o in observations if o.analysis.hits and o.analysis.weighed(config)]
+    oos = max(sum(o.message.intent == Intent.OUT_OF_SCOPE for o in observations), 1)
+    unsure_faq = [o for o in candidates if o.message.intent == Intent.FAQ and not o.analysis.decision(config)[2]]
+
+    def row(threshold: float) -> tuple[OfferRow, int]:
+        offer = replace(config, offer_threshold=threshold)
+        listed = [
+            o
+            for o in candidates
+            if o.analysis.offers_articles(offer) and o.analysis.decision(offer)[0] == Intent.OUT_OF_SCOPE
+        ]
+        own = sum(o.message.intent != Intent.OUT_OF_SCOPE for o in listed)
+        helped = sum(
+            o.analysis.offers_articles(offer) and o.message.article in {h.slug for h in o.analysis.hits}
+            for o in unsure_faq
+        )
+        return OfferRow(
+            threshold=round(float(threshold), 2),
+            in_scope_share=own / len(listed) if listed else 1.0,
+            oos_listed=sum(o.message.intent == Intent.OUT_OF_SCOPE for o in listed) / oos,
+            in_scope_helped=float(helped) / len(unsure_faq) if unsure_faq else 0.0,
+        ), len(listed)
+
+    top = config.answer_threshold
+    chosen, chosen_listed = row(top)
+    for threshold in sorted((t for t in THRESHOLDS if t < top), reverse=True):
+        candidate, listed = row(threshold)
+        if listed >= min_listed and candidate.in_scope_share < min_share:
+            break
+        if listed > chosen_listed:  # the highest threshold that lists these replies
+            chosen, chosen_listed = candidate, listed
+    return chosen
+
+
 INTENT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 OTHER_BUSINESS_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEIGHBOUR_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -360,11 +422,13 @@ def tune(
     folds: int = 5,
     repeats: int = 5,
     **grid,
-) -> tuple[TuningRow, list[TuningRow]]:
+) -> tuple[TuningRow, list[TuningRow], OfferRow]:
     """Choose the thresholds and the weights by grouped cross-validation on the tuning part
-    (``grouped_cross_validation``); returns the chosen row and every row of the grid."""
+    (``grouped_cross_validation``); returns the chosen row, every row of the grid, and where unsure
+    replies start listing articles at the chosen point (``choose_offer_threshold``)."""
     observations = grouped_cross_validation(
         articles=articles, tuning=tuning, embedder=embedder, folds=folds, repeats=repeats
     )
     rows = score_grid(observations, **grid)
-    return choose_config(rows), rows
+    chosen = choose_config(rows)
+    return chosen, rows, choose_offer_threshold(observations, chosen.config)

@@ -7,11 +7,15 @@ from django.core.management import CommandError, call_command
 
 from chatbot.engine import (
     Action,
+    Analysis,
     Article,
+    ArticleHit,
     ChatEngine,
     ConversationContext,
     EngineConfig,
+    Entities,
     Intent,
+    LabelledMessage,
     load_articles,
     load_split,
 )
@@ -20,8 +24,10 @@ from chatbot.engine.evaluation import (
     OTHER_BUSINESS_WEIGHTS,
     SEEN,
     UNSEEN,
+    Observation,
     TuningRow,
     choose_config,
+    choose_offer_threshold,
     evaluate,
     grouped_cross_validation,
     grouped_folds,
@@ -474,3 +480,78 @@ def test_tune_command_prints_the_grouped_cross_validation_table(capsys):
     assert "grouped 5-fold cross-validation x 1 on the tuning part only" in out
     assert "<- chosen" in out
     assert "chosen: EngineConfig(answer_threshold=" in out
+    assert "unsure replies list the closest articles from score" in out
+
+
+# --- unsure replies that still list the closest articles ------------------------------------------
+
+OFFERING = EngineConfig(
+    answer_threshold=0.6, neighbour_weight=0.0, intent_weight=0.0, unsure_threshold=0.6, offer_threshold=0.3
+)
+
+
+def analysis(top, *, vote=Intent.OUT_OF_SCOPE, businesses=(), hits=True):
+    probabilities = dict.fromkeys(Intent, 0.0) | {vote: 1.0}
+    found = (ArticleHit("damaged-items", "Damaged items", top),) if hits else ()
+    return Analysis(Entities(other_businesses=businesses), probabilities, vote, 1.0, found, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("case", "config", "offers"),
+    [
+        (analysis(0.7), OFFERING, False),  # answered from the article, not unsure
+        (analysis(0.45), OFFERING, True),  # labelled out of scope, but close: the list may help
+        (analysis(0.3), OFFERING, True),  # the threshold itself
+        (analysis(0.2), OFFERING, False),  # far below: out of scope, nothing to click
+        (analysis(0.45, businesses=("Amazon",)), OFFERING, False),  # another company's question
+        (analysis(0.45, hits=False), OFFERING, False),  # nothing to list
+        (analysis(0.45, vote=Intent.ORDER_STATUS), OFFERING, False),  # not a help-centre question
+        (analysis(0.45), dataclasses.replace(OFFERING, offer_threshold=None), False),  # off
+        (analysis(0.1, vote=Intent.FAQ), dataclasses.replace(OFFERING, unsure_threshold=None), True),  # FAQ label
+    ],
+)
+def test_unsure_replies_list_articles_from_the_offer_threshold_unless_out_of_scope_for_sure(case, config, offers):
+    assert case.offers_articles(config) is offers
+
+
+def test_an_unsure_reply_above_the_offer_threshold_lists_the_articles_and_below_it_does_not(minilm_engine, monkeypatch):
+    text = "the table leg snapped in transit"
+    never_answers = EngineConfig(answer_threshold=50.0, unsure_threshold=50.0, other_business_weight=1.0)
+
+    monkeypatch.setattr(minilm_engine, "config", dataclasses.replace(never_answers, offer_threshold=-50.0))
+    listed = minilm_engine.reply(text)
+    monkeypatch.setattr(minilm_engine, "config", dataclasses.replace(never_answers, offer_threshold=None))
+    bare = minilm_engine.reply(text)
+
+    assert (listed.intent, listed.action) == (bare.intent, bare.action) == (Intent.OUT_OF_SCOPE, Action.UNSURE)
+    assert listed.offers_handover
+    assert bare.offers_handover
+    assert "damaged-item" in [hit.slug for hit in listed.articles]
+    assert listed.text.startswith("I'm not sure I understood your question. These articles might help:")
+    assert listed.text.endswith("Or I can pass you to a person.")
+    assert bare.articles == ()
+    assert bare.text.startswith("Sorry, I can only help with our shop")
+
+
+def observed(intent, top):
+    message = LabelledMessage("a message", intent, "damaged-items" if intent == Intent.FAQ else None)
+    return Observation(message, SEEN if intent == Intent.FAQ else "", analysis(top))
+
+
+def test_choose_offer_threshold_stops_where_too_few_listed_replies_are_the_shops_own_questions():
+    config = dataclasses.replace(OFFERING, offer_threshold=None)
+    observations = [
+        observed(Intent.OUT_OF_SCOPE, 0.56),  # one listed reply is too few to judge by
+        observed(Intent.FAQ, 0.55),  # 0.55..0.6: one of ours among two
+        observed(Intent.OUT_OF_SCOPE, 0.40),  # down to 0.40: one in three, still enough
+        observed(Intent.OUT_OF_SCOPE, 0.30),  # 0.30: one in four
+        observed(Intent.FAQ, 0.10),  # far below: a second one of ours, but under a run of noise
+        observed(Intent.OUT_OF_SCOPE, 0.75),  # answered: no part of it
+    ]
+
+    chosen = choose_offer_threshold(observations, config, min_share=1 / 3, min_listed=2)
+
+    assert chosen.threshold == 0.4
+    assert chosen.in_scope_share == pytest.approx(1 / 3)
+    assert chosen.oos_listed == pytest.approx(2 / 4)
+    assert chosen.in_scope_helped == pytest.approx(1 / 2)  # the 0.55 one, not the 0.10 one

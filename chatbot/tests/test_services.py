@@ -1,5 +1,6 @@
 """chatbot_reply: live answers for the right customer only, identity rules, hand-over."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory
 from chatbot import runtime, services
+from chatbot.engine import EngineConfig
 from chatbot.models import Article, ChatMessage, Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.tests.factories import ConversationFactory
@@ -197,6 +199,24 @@ def test_unsure_offers_articles_and_records_the_question():
     assert messages[1].action == "unsure"
     assert messages[0].needs_review is True
     assert "not sure" in messages[1].text
+
+
+def test_an_unsure_reply_close_to_the_threshold_links_the_closest_articles(monkeypatch):
+    engine = runtime.get_engine()  # built for this test's help centre
+    assert runtime.get_engine() is engine
+    never_answers = EngineConfig(answer_threshold=50.0, unsure_threshold=50.0, other_business_weight=1.0)
+
+    monkeypatch.setattr(engine, "config", replace(never_answers, offer_threshold=-50.0))
+    close = ask(ConversationFactory(), "the table leg snapped in transit")[1]
+    monkeypatch.setattr(engine, "config", replace(never_answers, offer_threshold=None))
+    far = ask(ConversationFactory(), "the table leg snapped in transit")[1]
+
+    assert close.action == far.action == "unsure"
+    assert close.text.startswith("I'm not sure I understood. These help articles might answer it")
+    assert len(close.links) == 3
+    assert all(link["kind"] == "article" for link in close.links)
+    assert far.links == []
+    assert far.text.startswith("I'm not sure I can help with that.")
 
 
 def test_a_question_about_another_companys_order_is_answered_as_theirs(customer):

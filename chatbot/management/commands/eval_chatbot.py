@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def _tune(self, *, lexical: bool, repeats: int) -> None:
         embedder = None if lexical else load_embedder()
         tuning = load_split("tuning")
-        chosen, rows = tune(articles=load_articles(), tuning=tuning, embedder=embedder, repeats=repeats)
+        chosen, rows, offer = tune(articles=load_articles(), tuning=tuning, embedder=embedder, repeats=repeats)
         self.stdout.write(
             f"grouped 5-fold cross-validation x {repeats} on the tuning part only ({len(tuning)} messages): "
             "in each fold a fifth of the articles lose their example questions and every tuning message "
@@ -84,6 +84,12 @@ class Command(BaseCommand):
             best = choose_config([r for r in rows if weights(r) == triple])
             self.stdout.write(self._row(best, marker=" <- chosen" if best == chosen else ""))
         self.stdout.write(f"chosen: {chosen.config}")
+        self.stdout.write(
+            f"unsure replies list the closest articles from score {offer.threshold:.2f} up (offer_threshold; the "
+            f"lowest at which at least a third of the replies it adds them to are to the shop's own questions): "
+            f"{offer.in_scope_share:.0%} of those are, {offer.oos_listed:.1%} of out-of-scope messages get a list, "
+            f"and {offer.in_scope_helped:.1%} of unsure replies to FAQ questions list the right article."
+        )
 
     @staticmethod
     def _row(row, *, marker: str = "") -> str:
