@@ -163,6 +163,25 @@ def _display(entry: str) -> str:
     return entry[1:] if entry.startswith("=") else entry
 
 
+_APOSTROPHES = "'\u2019\u2018\u02bc"
+
+
+def _spelling(name: str) -> str:
+    """A pattern for ``name`` as customers type it: any apostrophe (a curly one in "Sainsbury\u2019s"), any spaces
+    between words and around "&" ("B & Q")."""
+    pattern = re.escape(name)
+    pattern = re.sub(r"\\?&", r"\\s*&\\s*", pattern)
+    pattern = re.sub(r"(?:\\ )+", r"\\s+", pattern)
+    return re.sub(f"[{_APOSTROPHES}]", f"[{_APOSTROPHES}]", pattern)
+
+
+def _folded(text: str) -> str:
+    """``text`` lower-cased with one apostrophe, single spaces and none around "&", for the
+    substring search that finds candidate names."""
+    text = re.sub(f"[{_APOSTROPHES}]", "'", text.lower())
+    return re.sub(r"\s+", " ", re.sub(r"\s*&\s*", "&", text))
+
+
 class _NamePattern:
     """One pattern for the names as whole words ("uber" is not in "uberised"), longest first so
     "Uber Eats" wins over "Uber"; case-insensitive except for entries marked "=" (as written).
@@ -171,7 +190,7 @@ class _NamePattern:
 
     def __init__(self, entries: Iterable[str]) -> None:
         self.names = sorted(dict.fromkeys(entries), key=lambda e: len(_display(e)), reverse=True)
-        alternatives = [f"((?-i:{re.escape(e[1:])}))" if e.startswith("=") else f"({re.escape(e)})" for e in self.names]
+        alternatives = [f"((?-i:{_spelling(e[1:])}))" if e.startswith("=") else f"({_spelling(e)})" for e in self.names]
         self._regex = re.compile(r"(?<![\w&+])(?:" + "|".join(alternatives) + r")(?![\w&+])", re.IGNORECASE)
 
     def finditer(self, text: str) -> Iterator[str]:
@@ -185,8 +204,8 @@ def mentioned_names(texts: Iterable[str], entries: Iterable[str] | None = None) 
     the candidates first: a few names in a long text, in milliseconds."""
     entries = load_other_business_names() if entries is None else tuple(entries)
     text = " \n ".join(texts)
-    folded = text.lower()
-    candidates = [e for e in entries if _display(e).lower() in folded]
+    folded = _folded(text)
+    candidates = [e for e in entries if _folded(_display(e)) in folded]
     return frozenset(_NamePattern(candidates).finditer(text)) if candidates else frozenset()
 
 

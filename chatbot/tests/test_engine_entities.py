@@ -90,6 +90,9 @@ def test_unrelated_text_matches_no_product():
         ("I can't log in on my iPhone or my android tablet", ()),  # devices: customers shop from them
         ("the Uber Eats driver got my order wrong", ("Uber Eats",)),  # the longest name wins
         ("B&Q and argos both have it", ("B&Q", "Argos")),
+        ("b & q has it cheaper", ("B&Q",)),  # spaces around "&" as customers type them
+        ("my sainsbury\u2019s delivery is late", ("Sainsbury's",)),  # a curly apostrophe
+        ("the uber   eats driver", ("Uber Eats",)),  # more than one space
         ("is bol.com cheaper", ("bol.com",)),
         ("my disney+ login", ("Disney+",)),
         ("an uberised world of amazonian plants", ()),  # whole words only
@@ -106,6 +109,14 @@ def test_a_company_the_shop_itself_mentions_is_not_another_business():
 
     assert matcher.names == ("Argos",)
     assert matcher.match("is the ikea shelf in stock, argos has it") == ("Argos",)
+
+
+def test_the_shop_mentioning_a_company_in_another_spelling_still_makes_it_the_shops_own():
+    matcher = OtherBusinessMatcher(
+        ["Collect at B & Q or Sainsbury\u2019s lockers"], names=["B&Q", "Sainsbury's", "Argos"]
+    )
+
+    assert matcher.names == ("Argos",)
 
 
 def test_the_shipped_list_leaves_out_companies_that_take_part_in_our_own_orders():
