@@ -12,6 +12,8 @@ import html
 import markdown
 import nh3
 
+from .engine.text import LIST_ITEM_RE, first_paragraph
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
     "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "a",
@@ -44,9 +46,15 @@ def markdown_to_text(source: str) -> str:
 
 
 def first_paragraph_text(source: str) -> str:
-    """Plain text of the first non-empty paragraph of a Markdown body (a chat answer's gist)."""
-    for block in (source or "").split("\n\n"):
-        text = markdown_to_text(block)
-        if text:
-            return text
-    return ""
+    """Plain text of a Markdown body's gist (a chat answer): its first paragraph, and the list that
+    paragraph introduces, one "- item" or "1. item" per line (the chat shows line breaks)."""
+    gist = first_paragraph(source or "")
+    lead, _, items = gist.partition("\n\n")
+    lines = [markdown_to_text(lead)]
+    for line in items.splitlines():
+        if match := LIST_ITEM_RE.match(line):
+            marker = "-" if match.group(1) in "-*+" else match.group(1)
+            lines.append(f"{marker} {markdown_to_text(line[match.end() :])}")
+        elif lines and line.strip():  # an item's continuation line
+            lines[-1] = f"{lines[-1]} {markdown_to_text(line)}"
+    return "\n".join(line for line in lines if line)

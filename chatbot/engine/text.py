@@ -41,8 +41,15 @@ def sentences(passage: str) -> list[str]:
     return parts if len(parts) > 1 else []
 
 
+LIST_ITEM_RE = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
+
+
 def first_paragraph(markdown: str) -> str:
-    for block in re.split(r"\n\s*\n", markdown.strip()):
-        if block.strip():
-            return block.strip()
-    return ""
+    """The Markdown of an article's gist: its first paragraph and, when that paragraph introduces a
+    list ("You can pay:"), the list too, since the sentence says nothing without it."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", markdown.strip()) if block.strip()]
+    if not blocks:
+        return ""
+    if blocks[0].endswith(":") and len(blocks) > 1 and LIST_ITEM_RE.match(blocks[1]):
+        return f"{blocks[0]}\n\n{blocks[1]}"
+    return blocks[0]

@@ -192,6 +192,29 @@ def test_bot_text_from_a_hostile_article_is_plain_text(api):
         assert bad not in text
 
 
+def test_an_answer_whose_first_paragraph_introduces_a_list_brings_the_list_as_plain_lines(api):
+    from chatbot.models import Article
+
+    Article.objects.filter(slug="shipping-costs").update(
+        body=(
+            "Delivery costs:\n\n"
+            "- <script>alert(1)</script>**Standard**: €4.95, [free](javascript:alert(2)) from €50\n"
+            "  (Mainland only.)\n"
+            "- **Bulky items**: €39\n\n"
+            "Islands cost more."
+        )
+    )
+    conversation = start(api)
+
+    response = api.post(messages_url(conversation["id"]), {"text": "how much is shipping?"}, format="json")
+
+    text = response.json()["messages"][-1]["text"]
+    assert text.startswith("Delivery costs:\n- Standard: €4.95, free from €50 (Mainland only.)\n- Bulky items: €39\n\n")
+    assert "Islands" not in text
+    for bad in ("<script", "alert(", "javascript:", "<"):
+        assert bad not in text
+
+
 def test_feedback_on_own_reply_only_and_post_only(api):
     conversation = start(api)
     body = api.post(messages_url(conversation["id"]), {"text": "how much is shipping?"}, format="json").json()

@@ -2,6 +2,7 @@ import pytest
 
 from chatbot.engine import Intent, load_articles, load_split
 from chatbot.engine.content import ContentError, parse_article
+from chatbot.engine.text import first_paragraph
 
 
 def test_help_centre_has_about_forty_articles_with_unique_slugs():
@@ -63,3 +64,24 @@ def test_heldout_part_measures_generalisation():
                 q.lower() for q in article.example_questions
             )
             assert not copied, message.text
+
+
+@pytest.mark.parametrize(
+    ("body", "gist"),
+    [
+        ("You can pay:\n\n- by card\n- in cash\n\nNo cheques.", "You can pay:\n\n- by card\n- in cash"),
+        ("Do this:\n\n1. photos\n2. a ticket\n\nThen we refund.", "Do this:\n\n1. photos\n2. a ticket"),
+        ("Free from €50.\n\n- a list after a full sentence\n\nMore.", "Free from €50."),
+        ("Ends with a colon:\n\nbut no list follows.", "Ends with a colon:"),
+        ("\n\n  Only one paragraph.  \n", "Only one paragraph."),
+        ("", ""),
+    ],
+)
+def test_an_articles_gist_is_its_first_paragraph_with_the_list_it_introduces(body, gist):
+    assert first_paragraph(body) == gist
+
+
+def test_every_shipped_article_gist_says_something_after_a_colon():
+    for article in load_articles():
+        gist = first_paragraph(article.body)
+        assert not gist.endswith(":"), article.slug  # "You can pay:" alone answered nothing
