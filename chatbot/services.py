@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
+from operator import or_
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -457,43 +459,69 @@ def _ticket_answer(user: User, reference: str) -> _Answer:
     return _Answer(text, action=Action.LOOKUP_TICKET, links=[link])
 
 
-def _product(reply: EngineReply):
-    for match in reply.entities.products:
+def _products(reply: EngineReply) -> list:
+    """The shop's products the message names: the best match, or every match that ties with it
+    ("the camping chair" when the shop has a Classic and a Compact one), in the engine's order."""
+    matches = reply.entities.products
+    if not matches:
+        return []
+    best = [m.name for m in matches if m.score >= matches[0].score]
+    found = product_list_for_storefront().filter(reduce(or_, (Q(name__iexact=name) for name in best)))
+    by_name = {p.name.casefold(): p for p in found}
+    products = [by_name[name.casefold()] for name in best if name.casefold() in by_name]
+    if products:
+        return products
+    for match in matches[len(best) :]:  # the best match is no longer on sale: the next one
         product = product_list_for_storefront().filter(name__iexact=match.name).first()
         if product is not None:
-            return product
-    return None
+            return [product]
+    return []
 
 
 def _product_link(product) -> dict:
     return {"kind": "product", "title": product.name, "url": product.get_absolute_url()}
 
 
-def _product_answer(reply: EngineReply) -> _Answer:
-    product = _product(reply)
-    if product is None:
-        return _Answer("I can't find that product in our shop. Which product do you mean?", action=Action.ASK_PRODUCT,
-                       awaiting=Action.ASK_PRODUCT)  # fmt: skip
+def _several(lines: list[str]) -> str:
+    return f"I found {len(lines)} products that match:\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def _stock_line(product) -> str:
     label, _level = stock_status(product)
     price = f"€{product.effective_price:.2f}"
     text = f"{product.name}: {label.lower() if label != 'In stock' else 'in stock'}, {price}."
     if product.on_hand <= 0:
         estimate = delivery_estimate(product=product)
         text += f" Ordered today it would arrive {_short(estimate.earliest)} to {_short(estimate.latest)}."
-    return _Answer(text, action=Action.LOOKUP_PRODUCT, links=[_product_link(product)])
+    return text
 
 
-def _delivery_answer(reply: EngineReply) -> _Answer:
-    product = _product(reply)
-    if product is None:
-        return _product_answer(reply)
+def _product_answer(reply: EngineReply) -> _Answer:
+    products = _products(reply)
+    if not products:
+        return _Answer("I can't find that product in our shop. Which product do you mean?", action=Action.ASK_PRODUCT,
+                       awaiting=Action.ASK_PRODUCT)  # fmt: skip
+    lines = [_stock_line(product) for product in products]
+    text = lines[0] if len(lines) == 1 else _several(lines)
+    return _Answer(text, action=Action.LOOKUP_PRODUCT, links=[_product_link(p) for p in products])
+
+
+def _arrival_line(product) -> str:
     estimate = delivery_estimate(product=product)
     label, _level = stock_status(product)
-    text = (
+    return (
         f"{product.name} is {label.lower()}. Ordered today it should arrive between "
         f"{_short(estimate.earliest)} and {_short(estimate.latest)}."
     )
-    return _Answer(text, action=Action.ESTIMATE_DELIVERY, links=[_product_link(product)])
+
+
+def _delivery_answer(reply: EngineReply) -> _Answer:
+    products = _products(reply)
+    if not products:
+        return _product_answer(reply)
+    lines = [_arrival_line(product) for product in products]
+    text = lines[0] if len(lines) == 1 else _several(lines)
+    return _Answer(text, action=Action.ESTIMATE_DELIVERY, links=[_product_link(p) for p in products])
 
 
 # --- hand-over ------------------------------------------------------------------------------

@@ -125,6 +125,27 @@ def test_stock_and_price_of_a_product(customer, product):
     assert text == "Oak Garden Bench: in stock, €149.00."
 
 
+def test_a_product_name_several_products_share_answers_for_each(
+    customer, store, help_centre, django_assert_max_num_queries
+):
+    with_stock(ProductFactory(store=store, name="Classic Camping Chair", price="30.00"), 8)
+    with_stock(ProductFactory(store=store, name="Compact Camping Chair", price="25.00"), 2)
+    with_stock(ProductFactory(store=store, name="Camping Table", price="40.00"), 5)
+    runtime.refresh_product_names()
+
+    reply = ask(mine(customer), "how much is the camping chair?")[1]
+
+    assert reply.text == (
+        "I found 2 products that match:\n"
+        "- Classic Camping Chair: in stock, €30.00.\n"
+        "- Compact Camping Chair: only 2 left, €25.00."
+    )
+    assert [link["title"] for link in reply.links] == ["Classic Camping Chair", "Compact Camping Chair"]
+    assert ask(mine(customer), "is the compact camping chair in stock?")[1].text == (
+        "Compact Camping Chair: only 2 left, €25.00."
+    )
+
+
 def test_delivery_estimate_for_a_product(product):
     conversation = ConversationFactory()
     today = timezone.localdate()
