@@ -460,12 +460,17 @@ def _ticket_answer(user: User, reference: str) -> _Answer:
 
 
 def _products(reply: EngineReply) -> list:
-    """The shop's products the message names: the best match, or every match that ties with it
-    ("the camping chair" when the shop has a Classic and a Compact one), in the engine's order."""
+    """The shop's products the message names: the best match, or, when it names none in full,
+    every match that matched the same words ("the camping chair" when the shop has a Classic and a
+    Compact one; at most the engine's three), in the engine's order."""
     matches = reply.entities.products
     if not matches:
         return []
-    best = [m.name for m in matches if m.score >= matches[0].score]
+    top = matches[0]
+    if top.score >= 1:
+        best = [m.name for m in matches if m.score >= 1]
+    else:
+        best = [m.name for m in matches if m.matched >= top.matched]
     found = product_list_for_storefront().filter(reduce(or_, (Q(name__iexact=name) for name in best)))
     by_name = {p.name.casefold(): p for p in found}
     products = [by_name[name.casefold()] for name in best if name.casefold() in by_name]
@@ -483,7 +488,7 @@ def _product_link(product) -> dict:
 
 
 def _several(lines: list[str]) -> str:
-    return f"I found {len(lines)} products that match:\n" + "\n".join(f"- {line}" for line in lines)
+    return "These products match:\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def _stock_line(product) -> str:
@@ -508,9 +513,10 @@ def _product_answer(reply: EngineReply) -> _Answer:
 
 def _arrival_line(product) -> str:
     estimate = delivery_estimate(product=product)
-    label, _level = stock_status(product)
+    label, level = stock_status(product)
+    stock = f"is {label.lower()}" if level in ("in", "out") else f"has {label.lower()}"  # "has only 3 left"
     return (
-        f"{product.name} is {label.lower()}. Ordered today it should arrive between "
+        f"{product.name} {stock}. Ordered today it should arrive between "
         f"{_short(estimate.earliest)} and {_short(estimate.latest)}."
     )
 

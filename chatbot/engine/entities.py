@@ -142,7 +142,7 @@ class ProductMatcher:
         hits = self._weights @ found.astype(np.float64)
         scores = np.divide(hits, self._totals, out=np.zeros_like(hits), where=self._totals > 0)
         matches = [
-            ProductMatch(name=self.names[i], score=round(float(scores[i]), 3))
+            ProductMatch(name=self.names[i], score=round(float(scores[i]), 3), matched=round(float(hits[i]), 6))
             for i in np.flatnonzero(scores >= _MIN_PRODUCT_SCORE)
         ]
         matches.sort(key=lambda m: (-m.score, m.name))

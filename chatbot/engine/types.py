@@ -61,6 +61,10 @@ class ArticleHit:
 class ProductMatch:
     name: str
     score: float  # 0..1, share of the name's (idf-weighted) words found in the message
+    # The idf weight of those words: names that match the same words of the message ("camping
+    # chair" in "Classic Camping Chair" and "Compact Camping Chair") have the same, whatever their
+    # other words. Not part of equality.
+    matched: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)
