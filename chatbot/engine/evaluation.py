@@ -165,8 +165,10 @@ def grouped_cross_validation(
     folds: int = 5,
     repeats: int = 2,
     seed: int = 0,
+    product_names: Sequence[str] = (),
 ) -> list[Observation]:
     """Cross-validation on the tuning part that simulates articles nobody wrote questions for.
+    ``product_names`` are the catalogue the engines match (the evaluation's: ``load_product_names``).
 
     The articles that tuning messages ask about are shuffled into ``folds`` groups. Fold k:
 
@@ -190,6 +192,7 @@ def grouped_cross_validation(
                 training=[m for i, m in enumerate(tuning) if i not in scored],
                 embedder=embedder,
                 config=EngineConfig(answer_threshold=0.0),
+                product_names=product_names,
             )
             for i in fold.scored:
                 message = tuning[i]
@@ -421,13 +424,19 @@ def tune(
     embedder: Embedder | None,
     folds: int = 5,
     repeats: int = 5,
+    product_names: Sequence[str] = (),
     **grid,
 ) -> tuple[TuningRow, list[TuningRow], OfferRow]:
     """Choose the thresholds and the weights by grouped cross-validation on the tuning part
     (``grouped_cross_validation``); returns the chosen row, every row of the grid, and where unsure
     replies start listing articles at the chosen point (``choose_offer_threshold``)."""
     observations = grouped_cross_validation(
-        articles=articles, tuning=tuning, embedder=embedder, folds=folds, repeats=repeats
+        articles=articles,
+        tuning=tuning,
+        embedder=embedder,
+        folds=folds,
+        repeats=repeats,
+        product_names=product_names,
     )
     rows = score_grid(observations, **grid)
     chosen = choose_config(rows)

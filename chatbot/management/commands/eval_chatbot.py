@@ -63,7 +63,13 @@ class Command(BaseCommand):
     def _tune(self, *, lexical: bool, repeats: int) -> None:
         embedder = None if lexical else load_embedder()
         tuning = load_split("tuning")
-        chosen, rows, offer = tune(articles=load_articles(), tuning=tuning, embedder=embedder, repeats=repeats)
+        chosen, rows, offer = tune(
+            articles=load_articles(),
+            tuning=tuning,
+            embedder=embedder,
+            repeats=repeats,
+            product_names=load_product_names(),  # the catalogue the held-out evaluation matches too
+        )
         self.stdout.write(
             f"grouped 5-fold cross-validation x {repeats} on the tuning part only ({len(tuning)} messages): "
             "in each fold a fifth of the articles lose their example questions and every tuning message "
