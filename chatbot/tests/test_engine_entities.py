@@ -74,6 +74,23 @@ def test_unrelated_text_matches_no_product():
     assert ProductMatcher([]).match("hedge trimmer") == ()
 
 
+def test_a_verb_that_is_also_a_product_word_names_no_product():
+    matcher = ProductMatcher(["Watering Can 10 L", "Steel Bin"])
+
+    assert matcher.match("can you book me a table for two") == ()  # not the watering can
+    assert matcher.match("can I pay by card, will it come by friday?") == ()
+    assert [m.name for m in matcher.match("is the watering can in stock?")] == ["Watering Can 10 L"]
+
+
+def test_names_that_match_the_same_words_of_the_message_carry_the_same_weight():
+    matcher = ProductMatcher(["Classic Camping Chair", "Compact Camping Chair", "Compact Kettle"])
+
+    first, second = matcher.match("how much is the camping chair?")
+
+    assert first.score != second.score  # "compact" is more common than "classic"
+    assert first.matched == second.matched > 0
+
+
 # --- other companies --------------------------------------------------------------------------
 
 
