@@ -48,13 +48,12 @@ def markdown_to_text(source: str) -> str:
 def first_paragraph_text(source: str) -> str:
     """Plain text of a Markdown body's gist (a chat answer): its first paragraph, and the list that
     paragraph introduces, one "- item" or "1. item" per line (the chat shows line breaks)."""
-    gist = first_paragraph(source or "")
-    lead, _, items = gist.partition("\n\n")
-    lines = [markdown_to_text(lead)]
-    for line in items.splitlines():
+    lead, *rest = first_paragraph(source or "", text_of=markdown_to_text).split("\n\n") or [""]
+    items: list[tuple[str, list[str]]] = []  # (marker, the item's lines)
+    for line in "\n".join(rest).splitlines():
         if match := LIST_ITEM_RE.match(line):
-            marker = "-" if match.group(1) in "-*+" else match.group(1)
-            lines.append(f"{marker} {markdown_to_text(line[match.end() :])}")
-        elif lines and line.strip():  # an item's continuation line
-            lines[-1] = f"{lines[-1]} {markdown_to_text(line)}"
+            items.append(("-" if match.group(1) in "-*+" else match.group(1), [line[match.end() :]]))
+        elif items and line.strip():  # an item's continuation line
+            items[-1][1].append(line)
+    lines = [markdown_to_text(lead)] + [f"{marker} {markdown_to_text(chr(10).join(text))}" for marker, text in items]
     return "\n".join(line for line in lines if line)

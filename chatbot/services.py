@@ -460,23 +460,24 @@ def _ticket_answer(user: User, reference: str) -> _Answer:
 
 
 def _products(reply: EngineReply) -> list:
-    """The shop's products the message names: the best match, or, when it names none in full,
-    every match that matched the same words ("the camping chair" when the shop has a Classic and a
-    Compact one; at most the engine's three), in the engine's order."""
+    """The shop's products the message names: the one it names in full (the longest, if several
+    are: "compact kettle" is the Compact Kettle, not the Kettle), or, when it names none in full,
+    every match that matched the same words of it ("the camping chair" when the shop has a Classic
+    and a Compact one; at most the engine's three), in the engine's order. A best match no longer
+    on sale gives way to the next."""
     matches = reply.entities.products
     if not matches:
         return []
-    top = matches[0]
-    if top.score >= 1:
-        best = [m.name for m in matches if m.score >= 1]
-    else:
-        best = [m.name for m in matches if m.matched >= top.matched]
+    full = [m for m in matches if m.score >= 1]
+    candidates = full or list(matches)
+    heaviest = max(m.matched for m in candidates)
+    best = [m.name for m in candidates if m.matched >= heaviest]
     found = product_list_for_storefront().filter(reduce(or_, (Q(name__iexact=name) for name in best)))
     by_name = {p.name.casefold(): p for p in found}
     products = [by_name[name.casefold()] for name in best if name.casefold() in by_name]
     if products:
         return products
-    for match in matches[len(best) :]:  # the best match is no longer on sale: the next one
+    for match in (m for m in matches if m.name not in best):
         product = product_list_for_storefront().filter(name__iexact=match.name).first()
         if product is not None:
             return [product]

@@ -62,8 +62,12 @@ _PRODUCT_STOPWORDS = frozenset(
         "price",
         "cost",
         "stock",
-        # Auxiliary verbs, pronouns and question words: "can I pay by card" is no question about a
-        # "Watering Can", nor "will it come" about a "Will-o-wisp Lantern".
+    ]
+)
+# Auxiliary verbs, pronouns and question words: they count towards a name that has them ("Watering
+# Can") only next to one of its other words, so "can I pay by card" names no product.
+_AUXILIARY_WORDS = frozenset(
+    [
         "can",
         "will",
         "may",
@@ -152,6 +156,7 @@ class ProductMatcher:
         self._position = {w: i for i, w in enumerate(self._vocabulary)}
         # Typos count only between words of four letters or more ("cat" is not "car").
         self._long = np.array([len(w) > 3 for w in self._vocabulary], dtype=bool)
+        self._content = np.array([w not in _AUXILIARY_WORDS for w in self._vocabulary], dtype=bool)
         idf = {w: math.log(1 + total / c) for w, c in df.items()}
         rows = [r for r, words in enumerate(name_words) for _ in words]
         cols = [self._position[w] for words in name_words for w in words]
@@ -177,9 +182,10 @@ class ProductMatcher:
             found |= self._long & (similarity.max(axis=0) >= _TOKEN_SIMILARITY)
         hits = self._weights @ found.astype(np.float64)
         scores = np.divide(hits, self._totals, out=np.zeros_like(hits), where=self._totals > 0)
+        named = (self._weights @ (found & self._content).astype(np.float64)) > 0  # not by "can" alone
         matches = [
             ProductMatch(name=self.names[i], score=round(float(scores[i]), 3), matched=round(float(hits[i]), 6))
-            for i in np.flatnonzero(scores >= _MIN_PRODUCT_SCORE)
+            for i in np.flatnonzero((scores >= _MIN_PRODUCT_SCORE) & named)
         ]
         matches.sort(key=lambda m: (-m.score, m.name))
         return tuple(matches[:limit])
@@ -206,7 +212,7 @@ def _spelling(name: str) -> str:
     """A pattern for ``name`` as customers type it: any apostrophe (a curly one in "Sainsbury\u2019s"), any spaces
     between words and around "&" ("B & Q")."""
     pattern = re.escape(name)
-    pattern = re.sub(r"\\?&", r"\\s*&\\s*", pattern)
+    pattern = re.sub(r"(?:\\ )*\\?&(?:\\ )*", r"\\s*&\\s*", pattern)
     pattern = re.sub(r"(?:\\ )+", r"\\s+", pattern)
     return re.sub(f"[{_APOSTROPHES}]", f"[{_APOSTROPHES}]", pattern)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MARKDOWN_RE = re.compile(r"[*_`#>]|\[([^\]]*)\]\([^)]*\)")
 _SPACES_RE = re.compile(r"\s+")
@@ -44,12 +45,19 @@ def sentences(passage: str) -> list[str]:
 LIST_ITEM_RE = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 
 
-def first_paragraph(markdown: str) -> str:
-    """The Markdown of an article's gist: its first paragraph and, when that paragraph introduces a
-    list ("You can pay:"), the list too, since the sentence says nothing without it."""
+def first_paragraph(markdown: str, *, text_of: Callable[[str], str] = plain) -> str:
+    """The Markdown of an article's gist: its first paragraph with any text (``text_of`` a block
+    says what a reader sees of it) and, when that paragraph introduces a list ("You can pay:"),
+    the list too, since the sentence says nothing without it."""
     blocks = [block.strip() for block in re.split(r"\n\s*\n", markdown.strip()) if block.strip()]
+    while blocks and not text_of(blocks[0]):  # an image, a comment, an empty HTML block
+        blocks.pop(0)
     if not blocks:
         return ""
-    if blocks[0].endswith(":") and len(blocks) > 1 and LIST_ITEM_RE.match(blocks[1]):
-        return f"{blocks[0]}\n\n{blocks[1]}"
-    return blocks[0]
+    gist = [blocks[0]]
+    if text_of(blocks[0]).endswith(":"):
+        for block in blocks[1:]:  # a list, loose ones (blank lines between items) included
+            if not LIST_ITEM_RE.match(block):
+                break
+            gist.append(block)
+    return "\n\n".join(gist)

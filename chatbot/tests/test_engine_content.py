@@ -3,6 +3,7 @@ import pytest
 from chatbot.engine import Intent, load_articles, load_split
 from chatbot.engine.content import ContentError, parse_article
 from chatbot.engine.text import first_paragraph
+from chatbot.rendering import first_paragraph_text
 
 
 def test_help_centre_has_about_forty_articles_with_unique_slugs():
@@ -74,6 +75,8 @@ def test_heldout_part_measures_generalisation():
         ("Free from €50.\n\n- a list after a full sentence\n\nMore.", "Free from €50."),
         ("Ends with a colon:\n\nbut no list follows.", "Ends with a colon:"),
         ("\n\n  Only one paragraph.  \n", "Only one paragraph."),
+        ("Pay:\n\n- loose\n\n- list\n\nEnd.", "Pay:\n\n- loose\n\n- list"),  # blank lines between items
+        ("**You can pay:**\n\n- card", "**You can pay:**\n\n- card"),  # the colon inside bold
         ("", ""),
     ],
 )
@@ -85,3 +88,20 @@ def test_every_shipped_article_gist_says_something_after_a_colon():
     for article in load_articles():
         gist = first_paragraph(article.body)
         assert not gist.endswith(":"), article.slug  # "You can pay:" alone answered nothing
+
+
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        ("![logo](logo.png)\n\nYou can pay by card.", "You can pay by card."),  # nothing to read first
+        ("<!-- note -->\n\n<div></div>\n\nHello.", "Hello."),
+        (
+            "Pay:\n\n- a [link\n  that wraps](https://example.com) here\n- <b>cash</b>",
+            "Pay:\n- a link that wraps here\n- cash",
+        ),
+        ("Do this:\n\n1. photos\n2. a ticket", "Do this:\n1. photos\n2. a ticket"),
+        ("**You can pay:**\n\n- card\n\n- cash\n\nNo cheques.", "You can pay:\n- card\n- cash"),
+    ],
+)
+def test_a_chat_answer_is_the_plain_text_of_the_gist_one_list_item_per_line(body, text):
+    assert first_paragraph_text(body) == text

@@ -8,12 +8,14 @@ from rapidfuzz import fuzz
 
 from chatbot.engine import load_articles, load_product_names, load_split
 from chatbot.engine.entities import (
+    _AUXILIARY_WORDS,
     OtherBusinessMatcher,
     ProductMatcher,
     _words,
     extract_order_numbers,
     extract_ticket_refs,
     load_other_business_names,
+    mentioned_names,
 )
 from chatbot.engine.types import ProductMatch
 
@@ -80,6 +82,9 @@ def test_a_verb_that_is_also_a_product_word_names_no_product():
     assert matcher.match("can you book me a table for two") == ()  # not the watering can
     assert matcher.match("can I pay by card, will it come by friday?") == ()
     assert [m.name for m in matcher.match("is the watering can in stock?")] == ["Watering Can 10 L"]
+    # ... and it still tells names apart that differ only by such a word.
+    hoses = ProductMatcher(["Watering Can", "Watering Hose", "Garden Hose"])
+    assert hoses.match("is the watering hose in stock?")[0] == ProductMatch("Watering Hose", 1.0)
 
 
 def test_names_that_match_the_same_words_of_the_message_carry_the_same_weight():
@@ -128,6 +133,14 @@ def test_a_company_the_shop_itself_mentions_is_not_another_business():
     assert matcher.match("is the ikea shelf in stock, argos has it") == ("Argos",)
 
 
+def test_a_listed_name_with_spaces_around_the_ampersand_matches_without_them_too():
+    matcher = OtherBusinessMatcher(names=["Marks & Spencer"])
+
+    assert matcher.match("my marks&spencer order") == ("Marks & Spencer",)
+    assert matcher.match("MARKS  &  SPENCER") == ("Marks & Spencer",)
+    assert mentioned_names(["Collect at B&Q lockers"], ["B & Q"]) == {"B & Q"}
+
+
 def test_the_shop_mentioning_a_company_in_another_spelling_still_makes_it_the_shops_own():
     matcher = OtherBusinessMatcher(
         ["Collect at B & Q or Sainsbury\u2019s lockers"], names=["B&Q", "Sainsbury's", "Argos"]
@@ -149,7 +162,8 @@ def test_the_shipped_list_leaves_out_companies_that_take_part_in_our_own_orders(
 
 def _reference_product_match(names, text, limit=3):
     """The straightforward loop ProductMatcher replaced: every name, every word, the best
-    similarity to any message word (100 if equal, else rapidfuzz's ratio when both have 4+ letters)."""
+    similarity to any message word (100 if equal, else rapidfuzz's ratio when both have 4+ letters),
+    and at least one of the name's words found that is not an auxiliary word."""
     names = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
     name_words = [list(dict.fromkeys(_words(n))) for n in names]
     df = Counter(w for words in name_words for w in words)
@@ -164,7 +178,8 @@ def _reference_product_match(names, text, limit=3):
             for w in words
         }
         score = sum(idf[w] for w in words if best[w] >= 80) / sum(idf[w] for w in words)
-        if score >= 0.5:
+        named = any(best[w] >= 80 for w in words if w not in _AUXILIARY_WORDS)  # not by "can" alone
+        if score >= 0.5 and named:
             matches.append(ProductMatch(name=name, score=round(score, 3)))
     matches.sort(key=lambda m: (-m.score, m.name))
     return tuple(matches[:limit])

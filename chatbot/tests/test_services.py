@@ -149,6 +149,21 @@ def test_a_product_name_several_products_share_answers_for_each(
     assert arrival.startswith("Compact Camping Chair has only 2 left. Ordered today it should arrive between ")
 
 
+def test_a_product_named_in_full_is_the_one_answered_and_an_off_sale_one_gives_way(customer, store, help_centre):
+    with_stock(ProductFactory(store=store, name="Kettle", price="10.00"), 9)
+    with_stock(ProductFactory(store=store, name="Compact Kettle", price="15.00"), 9)
+    with_stock(ProductFactory(store=store, name="Classic Camping Chair", price="30.00", is_active=False), 9)
+    with_stock(ProductFactory(store=store, name="Compact Camping Chair", price="25.00"), 9)
+    runtime.refresh_product_names()
+
+    assert ask(mine(customer), "is the compact kettle in stock?")[1].text == "Compact Kettle: in stock, €15.00."
+    assert ask(mine(customer), "is the kettle in stock?")[1].text == "Kettle: in stock, €10.00."
+    # The Classic Camping Chair is named in full but no longer on sale: the next match answers.
+    assert ask(mine(customer), "how much is the classic camping chair?")[1].text == (
+        "Compact Camping Chair: in stock, €25.00."
+    )
+
+
 def test_delivery_estimate_for_a_product(product):
     conversation = ConversationFactory()
     today = timezone.localdate()
