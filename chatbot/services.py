@@ -492,13 +492,26 @@ def _several(lines: list[str]) -> str:
     return "These products match:\n" + "\n".join(f"- {line}" for line in lines)
 
 
+def _out_of_stock_text(product) -> str:
+    """What the product page says of a sold-out product, in words: it cannot be ordered until it
+    is back (no cart button, only "Notify me"), and when the next supplier delivery brings some."""
+    estimate = delivery_estimate(product=product)
+    if estimate.from_purchase_order:
+        back = (
+            "We expect more with our supplier's next delivery: ordered then, it could reach you "
+            f"{_short(estimate.earliest)} to {_short(estimate.latest)}. "
+        )
+    else:
+        back = ""
+    return f"It can be ordered again once it is back. {back}“Notify me” on its page emails you when it is."
+
+
 def _stock_line(product) -> str:
-    label, _level = stock_status(product)
+    label, level = stock_status(product)
     price = f"€{product.effective_price:.2f}"
     text = f"{product.name}: {label.lower() if label != 'In stock' else 'in stock'}, {price}."
-    if product.on_hand <= 0:
-        estimate = delivery_estimate(product=product)
-        text += f" Ordered today it would arrive {_short(estimate.earliest)} to {_short(estimate.latest)}."
+    if level == "out":
+        text += f" {_out_of_stock_text(product)}"
     return text
 
 
@@ -513,9 +526,11 @@ def _product_answer(reply: EngineReply) -> _Answer:
 
 
 def _arrival_line(product) -> str:
-    estimate = delivery_estimate(product=product)
     label, level = stock_status(product)
-    stock = f"is {label.lower()}" if level in ("in", "out") else f"has {label.lower()}"  # "has only 3 left"
+    if level == "out":
+        return f"{product.name} is out of stock. {_out_of_stock_text(product)}"
+    estimate = delivery_estimate(product=product)
+    stock = "is in stock" if level == "in" else f"has {label.lower()}"  # "has only 3 left"
     return (
         f"{product.name} {stock}. Ordered today it should arrive between "
         f"{_short(estimate.earliest)} and {_short(estimate.latest)}."

@@ -13,7 +13,7 @@ from chatbot.models import Article, ChatMessage, Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.tests.factories import ConversationFactory
 from inventory import services as inventory_services
-from inventory.tests.factories import ProductFactory, place_order, with_stock
+from inventory.tests.factories import ProductFactory, PurchaseOrderLineFactory, place_order, with_stock
 from tickets.models import Channel, Queue, Ticket
 from tickets.services import ticket_create, ticket_reply_agent
 
@@ -162,6 +162,29 @@ def test_a_product_named_in_full_is_the_one_answered_and_an_off_sale_one_gives_w
     assert ask(mine(customer), "how much is the classic camping chair?")[1].text == (
         "Compact Camping Chair: in stock, €25.00."
     )
+
+
+def test_a_sold_out_product_is_not_promised_for_today_only_when_it_is_back(customer, store, help_centre):
+    ProductFactory(store=store, name="Teak Rocking Chair", price="90.00")
+    lamp = ProductFactory(store=store, name="Brass Floor Lamp", price="60.00")
+    line = PurchaseOrderLineFactory(purchase_order__store=store, product=lamp)
+    expected = timezone.localdate() + timedelta(days=4)
+    inventory_services.purchase_order_mark_ordered(purchase_order=line.purchase_order, expected_date=expected)
+    runtime.refresh_product_names()
+    back = f"{(expected + timedelta(days=1)).day} "
+
+    chair_stock = ask(mine(customer), "is the teak rocking chair in stock?")[1].text
+    chair_arrival = ask(mine(customer), "when would the teak rocking chair arrive?")[1].text
+    lamp_arrival = ask(mine(customer), "when would the brass floor lamp arrive?")[1].text
+
+    assert chair_stock == (
+        "Teak Rocking Chair: out of stock, €90.00. It can be ordered again once it is back. "
+        "“Notify me” on its page emails you when it is."
+    )
+    assert chair_arrival.startswith("Teak Rocking Chair is out of stock. It can be ordered again once it is back.")
+    assert "Ordered today" not in chair_stock + chair_arrival + lamp_arrival
+    assert lamp_arrival.startswith("Brass Floor Lamp is out of stock. It can be ordered again once it is back. ")
+    assert "We expect more with our supplier's next delivery: ordered then, it could reach you " + back in lamp_arrival
 
 
 def test_delivery_estimate_for_a_product(product):
