@@ -33,7 +33,7 @@ from inventory.selectors import (
     stock_status,
 )
 from tickets.models import Channel, Queue, Ticket
-from tickets.selectors import ticket_get_for_customer, ticket_last_public_reply
+from tickets.selectors import ticket_get_for_customer, ticket_last_public_reply, ticket_list_for_customer
 from tickets.services import TicketError, ticket_create, ticket_reply_customer
 
 from . import runtime
@@ -309,6 +309,8 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             return _product_answer(reply)
         case Action.ESTIMATE_DELIVERY:
             return _delivery_answer(reply)
+        case Action.ASK_TICKET_REF if signed_in:
+            return _recent_tickets_answer(user)
         case Action.ASK_TICKET_REF | Action.ASK_PRODUCT:
             return _Answer(reply.text, action=reply.action, awaiting=reply.action)
         case Action.ANSWER if reply.intent == Intent.FAQ and reply.articles:
@@ -439,6 +441,34 @@ def _recent_orders_answer(user: User) -> _Answer:
     )
 
 
+def _recent_tickets_answer(user: User) -> _Answer:
+    """ "What's happening with my ticket?" from a signed-in customer: their latest requests, as the
+    latest orders answer "where is my order?"."""
+    tickets = list(ticket_list_for_customer(user)[:3])
+    if not tickets:
+        return _Answer(
+            "I can't see any requests on your account. If you have a reference from one of our emails "
+            "(TCK-…), type it here.",
+            action="no_tickets",
+            awaiting=Action.ASK_TICKET_REF,
+        )
+    if len(tickets) == 1:
+        return _ticket_answer(user, tickets[0].reference)
+    lines = [f"- {t.reference} “{t.subject}”: {t.get_status_display().lower()}" for t in tickets]
+    text = "Here are your latest requests:\n" + "\n".join(lines)
+    text += "\nAsk about one by its reference (TCK-…) to see our last reply."
+    return _Answer(
+        text,
+        action=Action.LOOKUP_TICKET,
+        links=[_ticket_link(t) for t in tickets],
+        awaiting=Action.ASK_TICKET_REF,
+    )
+
+
+def _ticket_link(ticket) -> dict:
+    return {"kind": "ticket", "title": ticket.reference, "url": reverse("tickets:detail", args=[ticket.reference])}
+
+
 def _ticket_answer(user: User, reference: str) -> _Answer:
     try:
         ticket = ticket_get_for_customer(user, reference)
@@ -455,8 +485,7 @@ def _ticket_answer(user: User, reference: str) -> _Answer:
         text += f" Our last reply ({_short(timezone.localdate(last.created_at))}): “{excerpt}”"
     else:
         text += " Nobody from our team has replied yet."
-    link = {"kind": "ticket", "title": ticket.reference, "url": reverse("tickets:detail", args=[ticket.reference])}
-    return _Answer(text, action=Action.LOOKUP_TICKET, links=[link])
+    return _Answer(text, action=Action.LOOKUP_TICKET, links=[_ticket_link(ticket)])
 
 
 def _products(reply: EngineReply) -> list:

@@ -106,6 +106,42 @@ def test_ticket_status_with_last_public_reply(customer, agent, queues):
     assert "Secret" not in text
 
 
+def test_my_ticket_without_a_reference_lists_the_customers_own_latest_requests(customer, agent, queues):
+    queues["orders"].agents.add(agent)
+    none_yet = ask(mine(customer), "what's happening with my ticket?")[1]
+    ticket_create(requester=CustomerFactory(), queue=queues["orders"], subject="Someone else's", description="x")
+    first = ticket_create(requester=customer, queue=queues["orders"], subject="Bench", description="Wobbly leg")
+    ticket_reply_agent(ticket=first, agent=agent, body="A new leg is on its way.")
+    one = ask(mine(customer), "what's happening with my ticket?")[1]
+    second = ticket_create(requester=customer, queue=queues["orders"], subject="Hose", description="Leaks")
+
+    conversation = mine(customer)
+    several = ask(conversation, "what's happening with my ticket?")[1]
+    follow_up = ask(conversation, first.reference)[1]
+
+    assert none_yet.text.startswith("I can't see any requests on your account.")
+    assert one.text.startswith(f"Your request {first.reference} “Bench” is open.")
+    assert "A new leg is on its way." in one.text
+    assert several.text == (
+        "Here are your latest requests:\n"
+        f"- {second.reference} “Hose”: new\n"
+        f"- {first.reference} “Bench”: open\n"
+        "Ask about one by its reference (TCK-…) to see our last reply."
+    )
+    assert [link["title"] for link in several.links] == [second.reference, first.reference]
+    assert "Someone else" not in several.text
+    assert follow_up.text.startswith(f"Your request {first.reference} “Bench” is open.")
+
+
+def test_an_anonymous_visitor_asking_about_their_ticket_is_asked_to_log_in(customer, queues):
+    ticket_create(requester=customer, queue=queues["orders"], subject="Bench", description="Wobbly leg")
+
+    reply = ask(ConversationFactory(), "what's happening with my ticket?")[1]
+
+    assert reply.text == services.LOGIN_TEXT
+    assert "Bench" not in reply.text
+
+
 def test_another_customers_ticket_reveals_nothing(customer, queues):
     ticket = ticket_create(requester=CustomerFactory(), queue=queues["general"], subject="Private", description="x")
 
