@@ -231,7 +231,13 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
     question.save(update_fields=["intent", "action", "confidence", "engine", "needs_review"])
 
     messages = [question]
-    if not (wants_person and reply.action == Action.HANDOVER):
+    # A person takes over: on request, and for an unhappy customer, whose message ("it's been 10
+    # days, this is ridiculous") an article or a "not sure" only answers by chance; what live data
+    # says (an order's status) is still worth saying first.
+    superseded = reply.action == Action.HANDOVER or (
+        unhappy and answer.action in (Action.ANSWER, Action.UNSURE, "ask_login")
+    )
+    if not (wants_person and superseded):
         messages.append(
             ChatMessage.objects.create(
                 conversation=conversation,

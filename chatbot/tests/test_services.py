@@ -359,10 +359,21 @@ def test_asking_for_a_person_hands_over_to_the_right_queue_with_offered_articles
 def test_unhappy_customer_is_handed_over(customer, queues):
     conversation = mine(customer)
 
-    ask(conversation, "this is useless, I am furious")
+    messages = ask(conversation, "it's been 10 days, this is ridiculous, I am furious")
 
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.HANDED_OVER
+    # No article or "not sure" first: whatever it matched, it would only answer by chance.
+    assert [m.sender for m in messages] == ["customer", "system"]
+
+
+def test_an_unhappy_customer_still_hears_what_live_data_says_before_the_hand_over(customer, product, queues):
+    order = place_order(customer, (product, 1))
+
+    messages = ask(mine(customer), f"this is ridiculous, where is order {order.number}?")
+
+    assert [m.sender for m in messages] == ["customer", "bot", "system"]
+    assert messages[1].text.startswith(f"Order {order.number}")
 
 
 def test_hand_over_twice_opens_one_ticket(customer, queues):
