@@ -314,7 +314,7 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
         case Action.LOOKUP_PRODUCT:
             return _product_answer(reply)
         case Action.ESTIMATE_DELIVERY:
-            return _delivery_answer(reply)
+            return (_on_the_way_answer(user, reply) if signed_in else None) or _delivery_answer(reply)
         case Action.ASK_TICKET_REF if signed_in:
             return _recent_tickets_answer(user)
         case Action.ASK_TICKET_REF | Action.ASK_PRODUCT:
@@ -570,6 +570,32 @@ def _arrival_line(product) -> str:
         f"{product.name} {stock}. Ordered today it should arrive between "
         f"{_short(estimate.earliest)} and {_short(estimate.latest)}."
     )
+
+
+ON_THE_WAY_ORDERS_LOOKED_AT = 10
+
+
+def _on_the_way_answer(user: User, reply: EngineReply) -> _Answer | None:
+    """ "I ordered a kettle last week and it hasn't come": when the customer's own recent orders
+    have a line of a product the message names that has not arrived yet, those orders' status
+    answers the delivery question, not the date a new order would arrive."""
+    names = {m.name.casefold() for m in reply.entities.products}
+    if not names:
+        return None
+    open_lines = (OrderLine.Status.PENDING, OrderLine.Status.SHIPPED)
+    orders = [
+        order
+        for order in order_list_for_customer(user)[:ON_THE_WAY_ORDERS_LOOKED_AT]
+        if order.status != Order.Status.CANCELLED
+        and any(line.status in open_lines and line.product.name.casefold() in names for line in order.lines.all())
+    ][:3]
+    if not orders:
+        return None
+    if len(orders) == 1:
+        text = order_status_text(orders[0])
+    else:
+        text = "These orders of yours are on the way:\n" + "\n".join(f"- {order_status_text(o)}" for o in orders)
+    return _Answer(text, action=Action.LOOKUP_ORDER, links=[_order_link(o) for o in orders])
 
 
 def _delivery_answer(reply: EngineReply) -> _Answer:

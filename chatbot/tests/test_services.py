@@ -223,6 +223,30 @@ def test_a_sold_out_product_is_not_promised_for_today_only_when_it_is_back(custo
     assert "We expect more with our supplier's next delivery: ordered then, it could reach you " + back in lamp_arrival
 
 
+def test_a_delivery_question_about_a_product_the_customer_has_on_the_way_answers_with_that_order(customer, product):
+    order = place_order(customer, (product, 1))
+    place_order(CustomerFactory(), (product, 1))  # someone else's order of it changes nothing here
+    question = "when will the oak garden bench get here?"
+
+    pending = ask(mine(customer), question)[1]
+    assert inventory_services.order_line_mark_shipped(line=order.lines.get())
+    shipped = ask(mine(customer), question)[1]
+    assert inventory_services.order_line_mark_delivered(line=order.lines.get())
+    delivered = ask(mine(customer), question)[1]
+    no_orders = ask(mine(CustomerFactory()), question)[1]
+
+    assert pending.action == shipped.action == "lookup_order"
+    assert pending.text.startswith(f"Order {order.number}")
+    assert "being prepared for dispatch" in pending.text
+    assert pending.links == [{"kind": "order", "title": f"Order {order.number}", "url": f"/shop/orders/{order.pk}/"}]
+    assert shipped.text.startswith(f"Order {order.number}")
+    assert "is on its way" in shipped.text
+    # Once it has arrived the question can only be about a new one: when that would arrive.
+    assert delivered.action == no_orders.action == "estimate_delivery"
+    assert delivered.text.startswith("Oak Garden Bench is in stock. Ordered today it should arrive between ")
+    assert no_orders.text == delivered.text
+
+
 def test_delivery_estimate_for_a_product(product):
     conversation = ConversationFactory()
     today = timezone.localdate()
