@@ -38,8 +38,9 @@ from tickets.services import TicketError, ticket_create, ticket_reply_customer
 
 from . import runtime
 from .engine import Action, ConversationContext, EngineReply, Intent
+from .engine.text import body_passages, with_best_passage
 from .models import Article, ChatMessage, Conversation
-from .rendering import first_paragraph_text
+from .rendering import first_paragraph_text, markdown_to_text
 
 logger = logging.getLogger(__name__)
 
@@ -323,8 +324,11 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             found = _published(reply.articles[:1])
             if not found:
                 return _unsure_answer(reply)
-            article = found[0]
-            gist = first_paragraph_text(article.body)
+            article, passage = found[0], reply.articles[0].passage
+            # The passage that matched best, after the gist, unless the article has changed since
+            # the index was built (then the passage may no longer be in it).
+            best = markdown_to_text(passage) if passage in body_passages(article.body) else ""
+            gist = with_best_passage(first_paragraph_text(article.body), best)
             return _Answer(
                 f"{gist}\n\nMore in “{article.title}”.",
                 action=Action.ANSWER,

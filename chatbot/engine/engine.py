@@ -17,7 +17,7 @@ from .embedder import CachedEmbedder, Embedder, load_embedder
 from .entities import OtherBusinessMatcher, ProductMatcher, extract_entities, mentioned_names
 from .intents import IntentModel, LabelledMessage
 from .retrieval import ArticleIndex
-from .text import first_paragraph
+from .text import first_paragraph, with_best_passage
 from .types import Action, Article, ArticleHit, EngineReply, Entities, Intent
 from .vector_store import VectorStore
 
@@ -411,7 +411,7 @@ class ChatEngine:
                 return reply(Action.ASK_PRODUCT, TEXTS[Action.ASK_PRODUCT], hits)
             case Intent.FAQ if hits and answerable:
                 article = index.article(hits[0].slug)
-                body = first_paragraph(article.body) if article else ""
+                body = with_best_passage(first_paragraph(article.body) if article else "", hits[0].passage)
                 return reply(Action.ANSWER, f"{body}\n\nMore in “{hits[0].title}”.", hits)
             case Intent.FAQ | Intent.OUT_OF_SCOPE if intent == Intent.FAQ or offer:
                 titles = "\n".join(f"- {h.title}" for h in hits)

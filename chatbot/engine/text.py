@@ -61,3 +61,14 @@ def first_paragraph(markdown: str, *, text_of: Callable[[str], str] = plain) -> 
                 break
             gist.append(block)
     return "\n\n".join(gist)
+
+
+def with_best_passage(gist: str, passage: str) -> str:
+    """An answer: the article's gist and, after it, the passage that matched the message best when
+    the gist does not already say it ("how long is a gift card valid?" gets the paragraph about
+    gift cards after the one about discount codes). The gist stays first: a passage alone can be a
+    caveat out of context ("cash on delivery orders cannot be left with a neighbour")."""
+    passage = " ".join(passage.split())
+    if not passage or passage.endswith(":") or passage in " ".join(gist.split()):
+        return gist
+    return f"{gist}\n\n{passage}" if gist else passage

@@ -88,6 +88,27 @@ def test_retrieval_understands_paraphrases(minilm_engine, text, slug):
     assert slug in [hit.slug for hit in minilm_engine.search(text, k=3)]
 
 
+@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
+def test_a_hit_names_the_body_passage_that_matched_best(request, engine_fixture):
+    engine = request.getfixturevalue(engine_fixture)
+
+    hit = engine.search("what happens after two failed delivery attempts?", k=1)[0]
+    reply = engine.reply("what happens after two failed delivery attempts?")
+
+    assert hit.slug == "missed-delivery"
+    assert hit.passage.startswith("After two failed attempts the parcel is kept at the local depot for 7 days")
+    assert reply.action == Action.ANSWER
+    # The gist first (the first paragraph), then the passage that answers the question.
+    assert reply.text.startswith("If you are not at home, the carrier leaves a card")
+    assert "\n\nAfter two failed attempts the parcel is kept" in reply.text
+
+
+def test_a_hit_whose_title_matched_best_names_no_passage(minilm_engine):
+    hit = minilm_engine.search("Missed delivery and redelivery", k=1)[0]
+
+    assert (hit.slug, hit.passage) == ("missed-delivery", "")
+
+
 def test_confident_faq_is_answered_from_the_article(minilm_engine):
     reply = minilm_engine.reply("how long do I have to send things back?")
 

@@ -2,7 +2,7 @@ import pytest
 
 from chatbot.engine import Intent, load_articles, load_split
 from chatbot.engine.content import ContentError, parse_article
-from chatbot.engine.text import first_paragraph
+from chatbot.engine.text import first_paragraph, with_best_passage
 from chatbot.rendering import first_paragraph_text
 
 
@@ -105,3 +105,21 @@ def test_every_shipped_article_gist_says_something_after_a_colon():
 )
 def test_a_chat_answer_is_the_plain_text_of_the_gist_one_list_item_per_line(body, text):
     assert first_paragraph_text(body) == text
+
+
+@pytest.mark.parametrize(
+    ("gist", "passage", "answer"),
+    [
+        (
+            "Enter a code in the basket.",
+            "Gift cards are valid for 2 years.",
+            "Enter a code in the basket.\n\nGift cards are valid for 2 years.",
+        ),
+        ("You can pay:\n- by card\n- in cash", "in  cash", "You can pay:\n- by card\n- in cash"),  # already said
+        ("Pay at the door.", "Choose one of these:", "Pay at the door."),  # a lead-in says nothing alone
+        ("Pay at the door.", "", "Pay at the door."),  # the title or an example question matched
+        ("", "Gift cards are valid for 2 years.", "Gift cards are valid for 2 years."),
+    ],
+)
+def test_an_answer_is_the_gist_then_the_passage_that_matched_best_unless_the_gist_says_it(gist, passage, answer):
+    assert with_best_passage(gist, passage) == answer

@@ -258,6 +258,20 @@ def test_delivery_estimate_for_a_product(product):
     assert expected in text
 
 
+def test_an_answer_adds_the_passage_that_matched_best_unless_the_article_has_changed_since():
+    question = "what happens after two failed delivery attempts?"
+
+    answer = ask(ConversationFactory(), question)[1].text
+    Article.objects.filter(slug="missed-delivery").update(body="We try twice.\n\nNothing else here.")
+    changed = ask(ConversationFactory(), question)[1].text
+
+    assert answer.startswith("If you are not at home, the carrier leaves a card")
+    assert "\n\nAfter two failed attempts the parcel is kept at the local depot for 7 days" in answer
+    assert answer.endswith("More in “Missed delivery and redelivery”.")
+    # The index still has the old passage; the article no longer says it, so it is not quoted.
+    assert changed == "We try twice.\n\nMore in “Missed delivery and redelivery”."
+
+
 def test_faq_answer_links_the_article_as_plain_text():
     messages = ask(ConversationFactory(), "how much is shipping?")
 
