@@ -47,8 +47,11 @@ def markdown_to_text(source: str) -> str:
 
 def first_paragraph_text(source: str) -> str:
     """Plain text of a Markdown body's gist (a chat answer): its first paragraph, and the list that
-    paragraph introduces, one "- item" or "1. item" per line (the chat shows line breaks)."""
+    paragraph introduces, one "- item" or "1. item" per line (the chat shows line breaks); a body
+    that opens with a list (the steps of a return) keeps its lines too."""
     lead, *rest = first_paragraph(source or "", text_of=markdown_to_text).split("\n\n") or [""]
+    if LIST_ITEM_RE.match(lead):
+        lead, rest = "", [lead, *rest]
     items: list[tuple[str, list[str]]] = []  # (marker, the item's lines)
     for line in "\n".join(rest).splitlines():
         if match := LIST_ITEM_RE.match(line):

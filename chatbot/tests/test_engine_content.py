@@ -100,6 +100,10 @@ def test_every_shipped_article_gist_says_something_after_a_colon():
             "Pay:\n- a link that wraps here\n- cash",
         ),
         ("Do this:\n\n1. photos\n2. a ticket", "Do this:\n1. photos\n2. a ticket"),
+        (
+            "1. Go to **My account**,\n   choose the order.\n2. Pack it.\n\nKeep the receipt.",
+            "1. Go to My account, choose the order.\n2. Pack it.",
+        ),
         ("**You can pay:**\n\n- card\n\n- cash\n\nNo cheques.", "You can pay:\n- card\n- cash"),
     ],
 )
