@@ -38,7 +38,7 @@ from tickets.services import TicketError, ticket_create, ticket_reply_customer
 
 from . import runtime
 from .engine import Action, ConversationContext, EngineReply, Intent
-from .engine.text import body_passages, with_best_passage
+from .engine.text import body_passage_pairs, with_best_passage
 from .models import Article, ChatMessage, Conversation
 from .rendering import first_paragraph_text, markdown_to_text
 
@@ -51,6 +51,8 @@ UNSURE_BEFORE_HANDOVER = 2
 EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
 # Our order numbers are SD-000123; the engine also knows other shapes ("order 123", "#12345").
 ORDER_NUMBER_RE = re.compile(r"\bSD[-\s]?(\d{1,8})\b", re.IGNORECASE)
+# Answers from the shop's own data about this customer or product, worth posting before a hand-over.
+LIVE_DATA_ACTIONS = (Action.LOOKUP_ORDER, Action.LOOKUP_TICKET, Action.LOOKUP_PRODUCT, Action.ESTIMATE_DELIVERY)
 UNHAPPY_RE = re.compile(
     r"\b(useless|terrible|awful|horrible|ridiculous|furious|angry|unacceptable|worst|disgusting|"
     r"fed up|sick of|rubbish|pathetic|not helpful|doesn'?t help|stupid bot|complain(?:t)?)\b",
@@ -233,11 +235,10 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
 
     messages = [question]
     # A person takes over: on request, and for an unhappy customer, whose message ("it's been 10
-    # days, this is ridiculous") an article or a "not sure" only answers by chance; what live data
-    # says (an order's status) is still worth saying first.
-    superseded = reply.action == Action.HANDOVER or (
-        unhappy and answer.action in (Action.ANSWER, Action.UNSURE, "ask_login")
-    )
+    # days, this is ridiculous") an article or a "not sure" only answers by chance, and who should
+    # not be asked a question just before a person takes over; what live data says (an order's
+    # status) is still worth saying first.
+    superseded = reply.action == Action.HANDOVER or (unhappy and answer.action not in LIVE_DATA_ACTIONS)
     if not (wants_person and superseded):
         messages.append(
             ChatMessage.objects.create(
@@ -263,7 +264,9 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
             if unhappy
             else f"{UNSURE_BEFORE_HANDOVER} unsure answers in a row"
         )
-        messages.append(_hand_over_or_ask_login(conversation, reason=reason, intent=reply.intent))
+        # The article the bot would have answered with picks the queue even if it was not posted.
+        category = answer.article.category if answer.article else ""
+        messages.append(_hand_over_or_ask_login(conversation, reason=reason, intent=reply.intent, category=category))
     return messages
 
 
@@ -315,7 +318,7 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
         case Action.LOOKUP_PRODUCT:
             return _product_answer(reply)
         case Action.ESTIMATE_DELIVERY:
-            return (_on_the_way_answer(user, reply) if signed_in else None) or _delivery_answer(reply)
+            return _delivery_answer(reply, user if signed_in else None)
         case Action.ASK_TICKET_REF if signed_in:
             return _recent_tickets_answer(user)
         case Action.ASK_TICKET_REF | Action.ASK_PRODUCT:
@@ -327,7 +330,8 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             article, passage = found[0], reply.articles[0].passage
             # The passage that matched best, after the gist, unless the article has changed since
             # the index was built (then the passage may no longer be in it).
-            best = markdown_to_text(passage) if passage in body_passages(article.body) else ""
+            quoted = passage and passage in (source for _, source in body_passage_pairs(article.body))
+            best = markdown_to_text(passage) if quoted else ""
             gist = with_best_passage(first_paragraph_text(article.body), best)
             return _Answer(
                 f"{gist}\n\nMore in “{article.title}”.",
@@ -579,19 +583,17 @@ def _arrival_line(product) -> str:
 ON_THE_WAY_ORDERS_LOOKED_AT = 10
 
 
-def _on_the_way_answer(user: User, reply: EngineReply) -> _Answer | None:
+def _on_the_way_answer(user: User, products: list) -> _Answer | None:
     """ "I ordered a kettle last week and it hasn't come": when the customer's own recent orders
-    have a line of a product the message names that has not arrived yet, those orders' status
-    answers the delivery question, not the date a new order would arrive."""
-    names = {m.name.casefold() for m in reply.entities.products}
-    if not names:
-        return None
+    have a line of one of ``products`` (those the message names) that has not arrived yet, those
+    orders' status answers the delivery question, not the date a new order would arrive."""
+    ids = {product.pk for product in products}
     open_lines = (OrderLine.Status.PENDING, OrderLine.Status.SHIPPED)
     orders = [
         order
         for order in order_list_for_customer(user)[:ON_THE_WAY_ORDERS_LOOKED_AT]
         if order.status != Order.Status.CANCELLED
-        and any(line.status in open_lines and line.product.name.casefold() in names for line in order.lines.all())
+        and any(line.status in open_lines and line.product_id in ids for line in order.lines.all())
     ][:3]
     if not orders:
         return None
@@ -602,10 +604,12 @@ def _on_the_way_answer(user: User, reply: EngineReply) -> _Answer | None:
     return _Answer(text, action=Action.LOOKUP_ORDER, links=[_order_link(o) for o in orders])
 
 
-def _delivery_answer(reply: EngineReply) -> _Answer:
+def _delivery_answer(reply: EngineReply, user: User | None = None) -> _Answer:
     products = _products(reply)
     if not products:
         return _product_answer(reply)
+    if user is not None and (on_the_way := _on_the_way_answer(user, products)):
+        return on_the_way
     lines = [_arrival_line(product) for product in products]
     text = lines[0] if len(lines) == 1 else _several(lines)
     return _Answer(text, action=Action.ESTIMATE_DELIVERY, links=[_product_link(p) for p in products])
@@ -614,7 +618,7 @@ def _delivery_answer(reply: EngineReply) -> _Answer:
 # --- hand-over ------------------------------------------------------------------------------
 
 
-def _hand_over_or_ask_login(conversation: Conversation, *, reason: str, intent: str) -> ChatMessage:
+def _hand_over_or_ask_login(conversation: Conversation, *, reason: str, intent: str, category: str = "") -> ChatMessage:
     if conversation.user_id is None:
         return ChatMessage.objects.create(
             conversation=conversation,
@@ -623,12 +627,12 @@ def _hand_over_or_ask_login(conversation: Conversation, *, reason: str, intent: 
             action="ask_login",
             links=[_login_link()],
         )
-    conversation = conversation_hand_over(conversation=conversation, reason=reason, intent=intent)
+    conversation = conversation_hand_over(conversation=conversation, reason=reason, intent=intent, category=category)
     return conversation.messages.filter(sender=ChatMessage.Sender.SYSTEM).order_by("-created_at", "-id").first()
 
 
-def _queue_for(conversation: Conversation, intent: str) -> Queue:
-    slug = QUEUE_BY_INTENT.get(intent)
+def _queue_for(conversation: Conversation, intent: str, category: str = "") -> Queue:
+    slug = QUEUE_BY_INTENT.get(intent) or QUEUE_BY_CATEGORY.get(category)
     if slug is None:
         last_article = (
             conversation.messages.filter(article__isnull=False).select_related("article").order_by("-id").first()
@@ -664,7 +668,7 @@ class _AlreadyHandedOver(Exception):
 
 @transaction.atomic
 def conversation_hand_over(
-    *, conversation: Conversation, reason: str = "asked for a person", intent: str = ""
+    *, conversation: Conversation, reason: str = "asked for a person", intent: str = "", category: str = ""
 ) -> Conversation:
     """Open ONE chat ticket with the transcript and mark the conversation handed over.
 
@@ -685,7 +689,7 @@ def conversation_hand_over(
         with transaction.atomic():
             ticket = ticket_create(
                 requester=conversation.user,
-                queue=_queue_for(conversation, intent),
+                queue=_queue_for(conversation, intent, category),
                 subject=subject[:200],
                 description=description,
                 channel=Channel.CHAT,

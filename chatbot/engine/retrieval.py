@@ -7,6 +7,7 @@ after one article changed embeds only that article's passages (a few tens of mil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,12 +16,13 @@ from scipy import sparse
 
 from .embedder import CachedEmbedder, Embedder
 from .lexical import TfidfFeatures
-from .text import body_passages, plain
+from .text import body_passage_pairs, plain
 from .types import Article, ArticleHit
 
 # How much the lexical similarity adds to the semantic one; it rewards exact product names,
 # SKUs and rare words that embeddings blur. Chosen on the tuning part (see docs/chatbot.md).
 LEXICAL_WEIGHT = 0.3
+_HEADING_RE = re.compile(r"^#{1,6}\s")
 
 
 def _passages_and_answers(article: Article) -> dict[str, str]:
@@ -28,7 +30,11 @@ def _passages_and_answers(article: Article) -> dict[str, str]:
     prefixed with the title), each with the body passage it quotes ("" for the title and the
     example questions)."""
     pairs = [(article.title, ""), *((q, "") for q in article.example_questions)]
-    pairs += [(f"{article.title}: {p}", p) for p in body_passages(article.body)]
+    # A heading ("## Gift cards") helps find the article but says nothing when quoted alone.
+    pairs += [
+        (f"{article.title}: {text}", "" if _HEADING_RE.match(source) else source)
+        for text, source in body_passage_pairs(article.body)
+    ]
     found: dict[str, str] = {}
     for text, answer in pairs:
         if text.strip() and text not in found:
@@ -73,7 +79,8 @@ class ArticleIndex:
     ) -> None:
         """``embedder`` embeds queries; passages go through ``vector_cache`` (made here if not
         given), which the engine shares with its intent model and prunes after a rebuild."""
-        self.articles = [a for a in articles if a.published]
+        # An article with nothing to match (a blank title, no body, no examples) cannot be found.
+        self.articles = [a for a in articles if a.published and article_passages(a)]
         self.embedder = embedder
         self.engine_name = embedder.name if embedder is not None else "lexical"
         if embedder is not None and vector_cache is None:

@@ -14,20 +14,26 @@ def plain(markdown: str) -> str:
     return _SPACES_RE.sub(" ", _MARKDOWN_RE.sub(lambda m: m.group(1) or " ", markdown)).strip()
 
 
-def body_passages(markdown: str) -> list[str]:
-    """Paragraphs and list items of an article body, each a passage that can answer a question."""
-    passages: list[str] = []
+def body_passage_pairs(markdown: str) -> list[tuple[str, str]]:
+    """Paragraphs and list items of an article body, each a passage that can answer a question:
+    (plain text for matching, the Markdown it comes from, list marker removed, for quoting)."""
+    passages: list[tuple[str, str]] = []
     for block in re.split(r"\n\s*\n", markdown):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         current: list[str] = []
         for line in lines:
             if re.match(r"^([-*]|\d+\.)\s+", line) and current:
-                passages.append(plain(" ".join(current)))
+                passages.append((plain(" ".join(current)), " ".join(current)))
                 current = []
             current.append(re.sub(r"^([-*]|\d+\.)\s+", "", line))
         if current:
-            passages.append(plain(" ".join(current)))
-    return [p for p in passages if p]
+            passages.append((plain(" ".join(current)), " ".join(current)))
+    return [(text, source) for text, source in passages if text]
+
+
+def body_passages(markdown: str) -> list[str]:
+    """Paragraphs and list items of an article body, as plain text (see ``body_passage_pairs``)."""
+    return [text for text, _ in body_passage_pairs(markdown)]
 
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?:;])\s+")
@@ -63,12 +69,18 @@ def first_paragraph(markdown: str, *, text_of: Callable[[str], str] = plain) -> 
     return "\n\n".join(gist)
 
 
+def _words_of(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def with_best_passage(gist: str, passage: str) -> str:
     """An answer: the article's gist and, after it, the passage that matched the message best when
-    the gist does not already say it ("how long is a gift card valid?" gets the paragraph about
-    gift cards after the one about discount codes). The gist stays first: a passage alone can be a
-    caveat out of context ("cash on delivery orders cannot be left with a neighbour")."""
+    the gist does not already say it ("what happens after two failed delivery attempts?" gets the
+    paragraph about the depot after the first one). The gist stays first: a passage alone can be a
+    caveat out of context ("cash on delivery orders cannot be left with a neighbour"). Both in the
+    same form (Markdown or plain text); they are compared word by word."""
     passage = " ".join(passage.split())
-    if not passage or passage.endswith(":") or passage in " ".join(gist.split()):
+    lead_in = re.sub(r"[*_`]", "", passage).rstrip().endswith(":")
+    if not passage or lead_in or _words_of(passage) in _words_of(gist):
         return gist
     return f"{gist}\n\n{passage}" if gist else passage

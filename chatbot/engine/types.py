@@ -55,7 +55,7 @@ class ArticleHit:
     slug: str
     title: str
     score: float
-    # The body passage (paragraph or list item, as plain text) that matched the message best, or ""
+    # The body passage (paragraph or list item, as Markdown) that matched the message best, or ""
     # when the title or an example question did: a chat answer can quote it instead of the
     # article's first paragraph ("how long is a gift card valid?"). Not part of equality.
     passage: str = field(default="", compare=False)

@@ -35,6 +35,7 @@ from chatbot.engine.evaluation import (
     score_grid,
     without_examples,
 )
+from chatbot.engine.retrieval import ArticleIndex
 
 
 @pytest.mark.parametrize(
@@ -96,11 +97,26 @@ def test_a_hit_names_the_body_passage_that_matched_best(request, engine_fixture)
     reply = engine.reply("what happens after two failed delivery attempts?")
 
     assert hit.slug == "missed-delivery"
-    assert hit.passage.startswith("After two failed attempts the parcel is kept at the local depot for 7 days")
+    assert hit.passage.startswith("After two failed attempts the parcel is kept at the local depot for **7 days**")
     assert reply.action == Action.ANSWER
     # The gist first (the first paragraph), then the passage that answers the question.
     assert reply.text.startswith("If you are not at home, the carrier leaves a card")
     assert "\n\nAfter two failed attempts the parcel is kept" in reply.text
+
+
+def test_a_heading_is_never_the_passage_quoted_and_a_blank_article_is_never_found():
+    articles = [
+        Article(
+            slug="codes", title="Codes", body="Enter a code in the basket.\n\n## Gift cards\n\nThey last two years."
+        ),
+        Article(slug="blank", title="   ", body=""),
+    ]
+    index = ArticleIndex(articles, embedder=None)
+
+    hits = index.search("gift cards", k=3)
+
+    assert [hit.slug for hit in hits] == ["codes"]
+    assert hits[0].passage in ("", "They last two years.")
 
 
 def test_a_hit_whose_title_matched_best_names_no_passage(minilm_engine):

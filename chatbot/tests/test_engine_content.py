@@ -2,8 +2,8 @@ import pytest
 
 from chatbot.engine import Intent, load_articles, load_split
 from chatbot.engine.content import ContentError, parse_article
-from chatbot.engine.text import first_paragraph, with_best_passage
-from chatbot.rendering import first_paragraph_text
+from chatbot.engine.text import body_passage_pairs, first_paragraph, with_best_passage
+from chatbot.rendering import first_paragraph_text, markdown_to_text
 
 
 def test_help_centre_has_about_forty_articles_with_unique_slugs():
@@ -127,3 +127,14 @@ def test_a_chat_answer_is_the_plain_text_of_the_gist_one_list_item_per_line(body
 )
 def test_an_answer_is_the_gist_then_the_passage_that_matched_best_unless_the_gist_says_it(gist, passage, answer):
     assert with_best_passage(gist, passage) == answer
+
+
+def test_no_shipped_answer_repeats_its_gist():
+    """The passage that matched best is added after the gist only if the gist does not say it,
+    compared word by word: Markdown ("**Close account**,") and plain text agree."""
+    for article in load_articles():
+        for _, source in body_passage_pairs(article.body)[:1]:
+            gist = first_paragraph(article.body)
+            assert with_best_passage(gist, source) == gist, article.slug
+            text = first_paragraph_text(article.body)
+            assert with_best_passage(text, markdown_to_text(source)) == text, article.slug

@@ -247,6 +247,18 @@ def test_a_delivery_question_about_a_product_the_customer_has_on_the_way_answers
     assert no_orders.text == delivered.text
 
 
+def test_an_order_of_another_product_of_a_similar_name_is_not_the_one_on_the_way(customer, store, help_centre):
+    kettle = with_stock(ProductFactory(store=store, name="Kettle", price="10.00"), 9)
+    with_stock(ProductFactory(store=store, name="Compact Kettle", price="15.00"), 9)
+    runtime.refresh_product_names()
+    place_order(customer, (kettle, 1))
+
+    reply = ask(mine(customer), "when will the compact kettle get here?")[1]
+
+    assert reply.action == "estimate_delivery"
+    assert reply.text.startswith("Compact Kettle is in stock. Ordered today it should arrive between ")
+
+
 def test_delivery_estimate_for_a_product(product):
     conversation = ConversationFactory()
     today = timezone.localdate()
@@ -402,6 +414,22 @@ def test_unhappy_customer_is_handed_over(customer, queues):
     conversation.refresh_from_db()
     assert conversation.status == Conversation.Status.HANDED_OVER
     # No article or "not sure" first: whatever it matched, it would only answer by chance.
+    assert [m.sender for m in messages] == ["customer", "system"]
+
+
+def test_an_unhappy_customers_ticket_goes_to_the_queue_of_the_article_not_posted(customer, queues):
+    conversation = mine(customer)
+
+    messages = ask(conversation, "this is ridiculous, how do I return an item for a refund?")
+
+    conversation.refresh_from_db()
+    assert [m.sender for m in messages] == ["customer", "system"]
+    assert conversation.ticket.queue.slug == "returns"
+
+
+def test_an_unhappy_customer_is_not_asked_a_question_just_before_the_hand_over(customer, queues):
+    messages = ask(mine(customer), "this is useless, is it in stock?")
+
     assert [m.sender for m in messages] == ["customer", "system"]
 
 
