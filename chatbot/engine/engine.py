@@ -183,13 +183,13 @@ class Analysis:
         intent = Intent.FAQ if score >= min(config.unsure_threshold, config.answer_threshold) else Intent.OUT_OF_SCOPE
         return intent, self.probabilities[intent], False
 
-    def offers_articles(self, config: EngineConfig) -> bool:
+    def offers_articles(self, config: EngineConfig, decided: tuple[Intent, float, bool] | None = None) -> bool:
         """Whether an unsure reply lists the closest articles: always when the message is labelled
         FAQ, and when it is labelled out of scope but its score reaches ``offer_threshold`` and it
-        names no other company."""
+        names no other company. ``decided`` is ``decision(config)`` if the caller has it already."""
         if not self.hits or not self.weighed(config):
             return False
-        intent, _, answerable = self.decision(config)
+        intent, _, answerable = decided or self.decision(config)
         if answerable:
             return False
         if intent == Intent.FAQ:
@@ -359,7 +359,8 @@ class ChatEngine:
                     Intent.PRODUCT_INFO, 1.0, Action.LOOKUP_PRODUCT, TEXTS[Action.LOOKUP_PRODUCT], entities
                 )
         analysis = self._analyse(model, text)
-        intent, confidence, answerable = analysis.decision(self.config)
+        decided = analysis.decision(self.config)
+        intent, confidence, answerable = decided
         return self._decide(
             intent,
             confidence,
@@ -368,7 +369,7 @@ class ChatEngine:
             analysis.top,
             model.index,
             answerable=answerable,
-            offer=analysis.offers_articles(self.config),
+            offer=analysis.offers_articles(self.config, decided),
         )
 
     def _decide(
