@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .cues import conversational_cue
 from .dataset import article_examples
 from .embedder import CachedEmbedder, Embedder, load_embedder
 from .entities import OtherBusinessMatcher, ProductMatcher, extract_entities, mentioned_names
@@ -50,6 +51,11 @@ class EngineConfig:
     # usually include the right one. Never when the message names another company. ``None``:
     # only replies labelled FAQ list them.
     offer_threshold: float | None = None
+    # Before saying it is not sure, the bot looks up a product the message names when the match
+    # covers at least this share of the product's name (idf-weighted), as a stock or delivery
+    # question by the intent model's vote between the two: "do you have the bluetooth speaker?"
+    # reads like a help-centre question, but the shop's answer is the product. ``None``: never.
+    product_fallback: float | None = 0.75
 
     @classmethod
     def for_engine(cls, engine_name: str) -> EngineConfig:
@@ -60,24 +66,24 @@ _DEFAULT_CONFIGS = {
     # From `manage.py eval_chatbot --tune`: grouped 5-fold cross-validation x 5 on the tuning part,
     # where each fold strips a fifth of the articles of their example questions (and leaves out
     # every tuning message about them), as the held-out part's articles without examples are.
-    # No point met both hand-over targets there; these are the closest (MiniLM: recall 81.5%,
-    # precision 87.2%, intent accuracy 88.9%; lexical: 70.2%, 75.1%, 81.1%). ``offer_threshold``
-    # by ``evaluation.choose_offer_threshold`` at that point.
+    # No point met both hand-over targets there; these are the closest (MiniLM: recall 82.3%,
+    # precision 88.2%, intent accuracy 89.7%; lexical: 72.5%, 76.6%, 82.3%), with the fallbacks
+    # (``Analysis.fallback``). ``offer_threshold`` by ``evaluation.choose_offer_threshold`` there.
     "minilm-onnx": EngineConfig(
-        answer_threshold=0.61,
-        neighbour_weight=2.0,
-        intent_weight=0.25,
-        unsure_threshold=0.61,
-        other_business_weight=1.0,
-        offer_threshold=0.32,
+        answer_threshold=0.55,
+        neighbour_weight=1.0,
+        intent_weight=0.0,
+        unsure_threshold=0.54,
+        other_business_weight=0.75,
+        offer_threshold=0.44,
     ),
     "lexical": EngineConfig(
         answer_threshold=0.25,
-        neighbour_weight=0.5,
-        intent_weight=0.5,
-        unsure_threshold=0.25,
-        other_business_weight=1.0,
-        offer_threshold=-0.05,
+        neighbour_weight=0.0,
+        intent_weight=0.75,
+        unsure_threshold=0.22,
+        other_business_weight=0.75,
+        offer_threshold=0.04,
     ),
 }
 
@@ -130,6 +136,7 @@ class Analysis:
     hits: tuple[ArticleHit, ...]
     in_scope: float  # similarity to the nearest in-scope training example
     out_of_scope: float  # similarity to the nearest out-of-scope training example
+    cue: Intent | None = None  # ``conversational_cue``: a request for a person, only a greeting or thanks
 
     @property
     def top(self) -> float:
@@ -169,19 +176,34 @@ class Analysis:
 
         Only help-centre questions (the model's FAQ or out-of-scope votes) are weighed against the
         threshold: above it the bot answers from the best article (FAQ), below it it says it is
-        not sure and offers a person.
+        not sure and offers a person, unless the message plainly is something else (``fallback``).
         """
         if not self.weighed(config):
             return self.intent, self.confidence, False
         score = self.answerability(config)
         if self.hits and score >= config.answer_threshold:
             return Intent.FAQ, self.probabilities[Intent.FAQ], True
+        fallback = self.fallback(config)
+        if fallback is not None:
+            return fallback, self.probabilities[fallback], False
         if config.unsure_threshold is None:
             # The model's own vote; a weighed order or ticket question is another company's.
             intent = self.intent if self.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) else Intent.OUT_OF_SCOPE
             return intent, self.probabilities[intent], False
         intent = Intent.FAQ if score >= min(config.unsure_threshold, config.answer_threshold) else Intent.OUT_OF_SCOPE
         return intent, self.probabilities[intent], False
+
+    def fallback(self, config: EngineConfig) -> Intent | None:
+        """What a message the bot would be unsure about plainly is, if anything: a request for a
+        person, a greeting or thanks (``cue``), or a question about a product it names in large
+        part (``EngineConfig.product_fallback``), unless it names another company too."""
+        if self.cue is not None:
+            return self.cue
+        products, threshold = self.entities.products, config.product_fallback
+        if threshold is None or not products or products[0].score < threshold or self.entities.other_businesses:
+            return None
+        p = self.probabilities
+        return Intent.DELIVERY_ESTIMATE if p[Intent.DELIVERY_ESTIMATE] > p[Intent.PRODUCT_INFO] else Intent.PRODUCT_INFO
 
     def offers_articles(self, config: EngineConfig, decided: tuple[Intent, float, bool] | None = None) -> bool:
         """Whether an unsure reply lists the closest articles: always when the message is labelled
@@ -190,7 +212,7 @@ class Analysis:
         if not self.hits or not self.weighed(config):
             return False
         intent, _, answerable = decided or self.decision(config)
-        if answerable:
+        if answerable or intent not in (Intent.FAQ, Intent.OUT_OF_SCOPE):
             return False
         if intent == Intent.FAQ:
             return True
@@ -338,7 +360,9 @@ class ChatEngine:
         ):
             intent, confidence = Intent.ORDER_STATUS, max(confidence, probabilities[Intent.ORDER_STATUS])
         in_scope, out_of_scope = model.intents.neighbour_similarities(text, query_vector)
-        return Analysis(entities, probabilities, intent, confidence, hits, in_scope, out_of_scope)
+        return Analysis(
+            entities, probabilities, intent, confidence, hits, in_scope, out_of_scope, conversational_cue(text)
+        )
 
     def reply(self, text: str, *, context: ConversationContext | None = None) -> EngineReply:
         text = (text or "").strip()

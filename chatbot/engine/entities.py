@@ -10,7 +10,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from .types import Entities, ProductMatch
@@ -105,7 +106,32 @@ _AUXILIARY_WORDS = frozenset(
     ]
 )
 _MIN_PRODUCT_SCORE = 0.5
-_TOKEN_SIMILARITY = 80  # rapidfuzz ratio (0-100) at which a typo still counts as the word
+# A typo counts between words of five letters or more, one edit apart (a transposition is one
+# edit), two when both have eight or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
+# "house" is not "Hose", "team" is not "Steam" and "electrician" is not "Electric".
+_TYPO_MIN_LENGTH = 5
+_TYPO_LONG_LENGTH = 8
+
+
+def _forms(word: str) -> set[str]:
+    """``word`` and its plural or singular by the regular English endings ("hoses" for "Hose",
+    "glove" for "Gloves", "batteries" for "Battery")."""
+    forms = {word, word + "s", word + "es"}
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("es"):
+        forms.add(word[:-2])
+    if word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+    return forms
+
+
+def _typo_distance_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The edits a typo may make between words of these lengths (0 where no typo counts)."""
+    shorter = np.minimum.outer(first, second)
+    return np.where(shorter >= _TYPO_LONG_LENGTH, 2, np.where(shorter >= _TYPO_MIN_LENGTH, 1, 0))
 
 
 def format_ticket_ref(number: int) -> str:
@@ -139,7 +165,7 @@ class ProductMatcher:
     """Typo-tolerant product-name matching against a list of names given by the caller.
 
     A product's score is the idf-weighted share of its name's words that appear in the message,
-    a word counting when its similarity to a message word is at least 80/100 (so "trimer" finds
+    in the singular or the plural or with a typo (``_typo_distance_allowed``: "trimer" finds
     "Trimmer"). Words shared by many names ("garden") weigh less than distinctive ones ("hose").
 
     Each distinct word of the catalogue is compared once per message, all at once in rapidfuzz's
@@ -154,8 +180,7 @@ class ProductMatcher:
         total = max(len(self.names), 1)
         self._vocabulary = list(df)
         self._position = {w: i for i, w in enumerate(self._vocabulary)}
-        # Typos count only between words of four letters or more ("cat" is not "car").
-        self._long = np.array([len(w) > 3 for w in self._vocabulary], dtype=bool)
+        self._lengths = np.array([len(w) for w in self._vocabulary], dtype=np.int64)
         self._content = np.array([w not in _AUXILIARY_WORDS for w in self._vocabulary], dtype=bool)
         idf = {w: math.log(1 + total / c) for w, c in df.items()}
         rows = [r for r, words in enumerate(name_words) for _ in words]
@@ -172,14 +197,14 @@ class ProductMatcher:
             return ()
         found = np.zeros(len(self._vocabulary), dtype=bool)
         for word in query_words:
-            if word in self._position:
-                found[self._position[word]] = True
-        long_words = [q for q in query_words if len(q) > 3]
+            for form in _forms(word):
+                if form in self._position:
+                    found[self._position[form]] = True
+        long_words = [q for q in query_words if len(q) >= _TYPO_MIN_LENGTH]
         if long_words:
-            similarity = process.cdist(
-                long_words, self._vocabulary, scorer=fuzz.ratio, dtype=np.float64, score_cutoff=_TOKEN_SIMILARITY
-            )
-            found |= self._long & (similarity.max(axis=0) >= _TOKEN_SIMILARITY)
+            distance = process.cdist(long_words, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
+            allowed = _typo_distance_allowed(np.array([len(q) for q in long_words]), self._lengths)
+            found |= ((distance <= allowed) & (allowed > 0)).any(axis=0)
         hits = self._weights @ found.astype(np.float64)
         scores = np.divide(hits, self._totals, out=np.zeros_like(hits), where=self._totals > 0)
         named = (self._weights @ (found & self._content).astype(np.float64)) > 0  # not by "can" alone

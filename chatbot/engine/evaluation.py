@@ -216,11 +216,18 @@ class TuningRow:
 
 
 class _Scored:
-    """The observations as arrays, to score thousands of configurations in a second."""
+    """The observations as arrays, to score thousands of configurations in a second.
+    ``fallback_config`` sets what ``Analysis.fallback`` takes an unsure message for (its
+    ``product_fallback``; the grid does not vary it)."""
 
-    def __init__(self, observations: Sequence[Observation]) -> None:
+    def __init__(self, observations: Sequence[Observation], fallback_config: EngineConfig | None = None) -> None:
         analyses = [o.analysis for o in observations]
         gold = [o.message for o in observations]
+        fallback_config = fallback_config or EngineConfig(answer_threshold=0.0)
+        fallbacks = [a.fallback(fallback_config) for a in analyses]
+        self.product_fallback = fallback_config.product_fallback
+        self.fallback = np.array([f is not None for f in fallbacks])
+        self.fallback_right = np.array([f == m.intent for f, m in zip(fallbacks, gold, strict=True)])
         self.top = np.array([a.top for a in analyses])
         self.neighbours = np.array([a.in_scope - a.out_of_scope for a in analyses])
         self.vote = np.array([a.probabilities[Intent.FAQ] - a.probabilities[Intent.OUT_OF_SCOPE] for a in analyses])
@@ -248,16 +255,23 @@ class _Scored:
         branch = self.votes_branch | (self.company_lookup & (other_business_weight > 0))
         t = thresholds[:, None]
         answered = branch & self.has_hits & (score >= t)  # one row per threshold
-        unsure = branch & ~answered
+        rescued = branch & ~answered & self.fallback  # taken for what they plainly are
+        unsure = branch & ~answered & ~self.fallback
         caught = (unsure & self.gold_oos).sum(axis=1)
         own = unsure.sum(axis=1)
         right_answer = answered & self.hit_right
-        # Below the answer threshold the same score labels the message FAQ or out-of-scope; the
-        # best such unsure threshold (at most the answer threshold) for intent accuracy.
-        branch_right = (branch & self.gold_faq & (score >= t)) | (branch & self.gold_oos & (score < t))
-        branch_right = branch_right.sum(axis=1)
-        best_so_far = np.maximum.accumulate(branch_right)
-        best_at = np.array([int(np.flatnonzero(branch_right[: i + 1] == best_so_far[i])[-1]) for i in range(len(t))])
+        # Below the answer threshold t_i the same score labels the message FAQ or out-of-scope
+        # (unsure threshold u_j <= t_i), except the rescued ones; the best u_j for intent accuracy.
+        # labelled[j] counts every weighed message by u_j; less those rescued at t_i, plus the
+        # rescued ones that are right.
+        labelled = (branch & self.gold_faq & (score >= t)) | (branch & self.gold_oos & (score < t))
+        few = np.flatnonzero(self.fallback & branch)  # the product below only over the rescuable ones
+        rescued_labelled = np.rint(rescued[:, few].astype(np.float64) @ labelled[:, few].T.astype(np.float64))
+        branch_right = labelled.sum(axis=1)[None, :] - rescued_labelled
+        branch_right = branch_right + (rescued & self.fallback_right).sum(axis=1)[:, None]
+        branch_right = np.where(np.tri(len(t), dtype=bool), branch_right, -1)  # u_j <= t_i only
+        best_at = branch_right.shape[1] - 1 - np.argmax(branch_right[:, ::-1], axis=1)  # the highest best u_j
+        best_so_far = branch_right[np.arange(len(t)), best_at]
         other = (self.intent_right & ~branch).sum()
         n, oos = len(self.top), max(int(self.gold_oos.sum()), 1)
         faq, unseen = max(int(self.faq.sum()), 1), max(int(self.unseen.sum()), 1)
@@ -269,6 +283,7 @@ class _Scored:
                     intent_weight=intent_weight,
                     unsure_threshold=round(float(thresholds[best_at[i]]), 2),
                     other_business_weight=other_business_weight,
+                    product_fallback=self.product_fallback,
                 ),
                 intent_accuracy=float(other + best_so_far[i]) / n,
                 oos_recall=float(caught[i]) / oos,
@@ -333,13 +348,16 @@ def choose_offer_threshold(
     min_share: float = OFFER_MIN_IN_SCOPE_SHARE,
     min_listed: int = OFFER_MIN_LISTED,
 ) -> OfferRow:
-    """The lowest ``offer_threshold`` (at most the answer threshold, by 0.01) down to which at
-    least ``min_share`` of the unsure replies it adds articles to are to the shop's own questions,
-    going down from the answer threshold and judging only once ``min_listed`` replies are listed.
+    """The lowest ``offer_threshold`` (at most the answer threshold, by 0.01) at which at least
+    ``min_share`` of all the unsure replies it adds articles to are to the shop's own questions,
+    counting only thresholds that list at least ``min_listed`` replies (fewer are too few to judge
+    by); the answer threshold itself (nothing added) if none does.
 
     Near the answer threshold many unsure replies are to questions the shop answers, and the
     closest articles usually include the right one; further down almost all are out of scope and
-    a list of articles would only be noise."""
+    a list of articles would only be noise. The share is over every reply listed down to the
+    threshold, not a local one: a run of out-of-scope messages just below the answer threshold
+    (a cluster of other companies' questions, say) does not on its own stop the listing."""
     candidates = [o for o in observations if o.analysis.hits and o.analysis.weighed(config)]
     oos = max(sum(o.message.intent == Intent.OUT_OF_SCOPE for o in observations), 1)
     unsure_faq = [o for o in candidates if o.message.intent == Intent.FAQ and not o.analysis.decision(config)[2]]
@@ -367,10 +385,8 @@ def choose_offer_threshold(
     chosen, chosen_listed = row(top)
     for threshold in sorted((t for t in THRESHOLDS if t < top), reverse=True):
         candidate, listed = row(threshold)
-        if listed >= min_listed and candidate.in_scope_share < min_share:
-            break
-        if listed > chosen_listed:  # the highest threshold that lists these replies
-            chosen, chosen_listed = candidate, listed
+        if listed >= min_listed and candidate.in_scope_share >= min_share and listed > chosen_listed:
+            chosen, chosen_listed = candidate, listed  # the highest threshold that lists these replies
     return chosen
 
 
@@ -405,8 +421,9 @@ def score_grid(
     neighbour_weights: Sequence[float] = NEIGHBOUR_WEIGHTS,
     thresholds: Sequence[float] = THRESHOLDS,
     other_business_weights: Sequence[float] = OTHER_BUSINESS_WEIGHTS,
+    fallback_config: EngineConfig | None = None,
 ) -> list[TuningRow]:
-    scored = _Scored(observations)
+    scored = _Scored(observations, fallback_config)
     grid = np.asarray(thresholds, dtype=np.float64)
     return [
         row

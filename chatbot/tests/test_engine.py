@@ -473,6 +473,8 @@ def test_grouped_cross_validation_scores_each_message_once_per_repeat(lexical_ob
 
 def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
     assert any(o.analysis.entities.other_businesses for o in lexical_observations)  # the weight matters
+    fallbacks = [o.analysis.fallback(EngineConfig(answer_threshold=0.0)) for o in lexical_observations]
+    assert {Intent.HUMAN, Intent.GREETING} <= set(fallbacks)  # and so do the fallbacks
     rows = score_grid(lexical_observations, neighbour_weights=(0.5,), intent_weights=(0.25,))
 
     for row in rows[::37]:
@@ -575,20 +577,39 @@ def observed(intent, top):
     return Observation(message, SEEN if intent == Intent.FAQ else "", analysis(top))
 
 
-def test_choose_offer_threshold_stops_where_too_few_listed_replies_are_the_shops_own_questions():
+def test_choose_offer_threshold_is_the_lowest_where_a_third_of_all_listed_replies_are_the_shops_own():
     config = dataclasses.replace(OFFERING, offer_threshold=None)
     observations = [
-        observed(Intent.OUT_OF_SCOPE, 0.56),  # one listed reply is too few to judge by
-        observed(Intent.FAQ, 0.55),  # 0.55..0.6: one of ours among two
-        observed(Intent.OUT_OF_SCOPE, 0.40),  # down to 0.40: one in three, still enough
-        observed(Intent.OUT_OF_SCOPE, 0.30),  # 0.30: one in four
-        observed(Intent.FAQ, 0.10),  # far below: a second one of ours, but under a run of noise
+        observed(Intent.OUT_OF_SCOPE, 0.58),  # one listed reply is too few to judge by
+        observed(Intent.OUT_OF_SCOPE, 0.57),  # down to 0.57: none of two is ours, but that is local
+        observed(Intent.FAQ, 0.55),
+        observed(Intent.FAQ, 0.50),  # down to 0.50: two of four
+        observed(Intent.OUT_OF_SCOPE, 0.40),
+        observed(Intent.OUT_OF_SCOPE, 0.35),  # down to 0.35: two of six, still a third
+        observed(Intent.OUT_OF_SCOPE, 0.30),  # 0.30: two of seven
+        observed(Intent.OUT_OF_SCOPE, 0.20),
+        observed(Intent.FAQ, 0.10),  # far below: three of nine, but 0.30 and 0.20 failed on the way
+        observed(Intent.OUT_OF_SCOPE, 0.05),
         observed(Intent.OUT_OF_SCOPE, 0.75),  # answered: no part of it
     ]
 
     chosen = choose_offer_threshold(observations, config, min_share=1 / 3, min_listed=2)
 
-    assert chosen.threshold == 0.4
+    assert chosen.threshold == 0.1
     assert chosen.in_scope_share == pytest.approx(1 / 3)
-    assert chosen.oos_listed == pytest.approx(2 / 4)
-    assert chosen.in_scope_helped == pytest.approx(1 / 2)  # the 0.55 one, not the 0.10 one
+    assert chosen.oos_listed == pytest.approx(6 / 8)
+    assert chosen.in_scope_helped == pytest.approx(3 / 3)
+
+    stricter = choose_offer_threshold(observations, config, min_share=0.45, min_listed=2)
+    assert stricter.threshold == 0.5  # two of four; two of five (0.40) and three of nine are too few
+    assert stricter.in_scope_share == pytest.approx(1 / 2)
+
+
+def test_choose_offer_threshold_lists_nothing_more_when_no_threshold_has_enough_of_the_shops_own():
+    config = dataclasses.replace(OFFERING, offer_threshold=None)
+    observations = [observed(Intent.OUT_OF_SCOPE, 0.5), observed(Intent.OUT_OF_SCOPE, 0.4), observed(Intent.FAQ, 0.1)]
+
+    chosen = choose_offer_threshold(observations, config, min_share=1 / 2, min_listed=2)
+
+    assert chosen.threshold == 0.6  # the answer threshold: only replies labelled FAQ list articles
+    assert chosen.oos_listed == 0.0

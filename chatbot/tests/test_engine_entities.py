@@ -4,7 +4,6 @@ import re
 from collections import Counter
 
 import pytest
-from rapidfuzz import fuzz
 
 from chatbot.engine import load_articles, load_product_names, load_split
 from chatbot.engine.entities import (
@@ -59,6 +58,35 @@ def test_product_names_match_despite_typos():
 
     assert matcher.match("is the hedge trimer available?")[0].name == "Electric Hedge Trimmer"
     assert matcher.match("is the presure washer back yet")[0].name == "Pressure Washer 130 bar"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("do you sell garden hoses", "Garden Hose 25 m"),  # plural of a short word
+        ("one garden glove is torn", "Garden Gloves"),  # singular
+        ("is the garden chiar waterproof", "Rattan Garden Chair"),  # two letters swapped
+        ("how much is the barbeque kettle", "Charcoal Barbecue Kettle 57 cm"),
+        ("is the pressure wahser in stock", "Pressure Washer 130 bar"),
+    ],
+)
+def test_product_names_match_plurals_and_typos(text, expected):
+    matcher = ProductMatcher(load_product_names())
+
+    assert matcher.match(text)[0].name == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to sell my house",  # not the Garden Hose: "house" is another word, not a typo
+        "please hand me over to your team",  # not the Steam Iron
+        "the electrician charged me twice",  # not the Electric Kettle
+        "how do I change my electricity provider",
+    ],
+)
+def test_short_or_different_words_are_not_taken_for_a_product(text):
+    assert ProductMatcher(load_product_names()).match(text) == ()
 
 
 def test_a_distinctive_word_picks_one_product_and_a_shared_word_ranks_both():
@@ -160,10 +188,33 @@ def test_the_shipped_list_leaves_out_companies_that_take_part_in_our_own_orders(
     assert not shipped & {"iphone", "android", "ipad", "alexa", "siri"}
 
 
+def _edits(a, b):
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbouring letters, each one edit."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def _same_word(q, w):
+    """The rule written out: equal, a regular plural or singular, or a typo between words of five
+    letters or more (one edit; two when both have eight or more)."""
+    if q == w or any(q == w + end or w == q + end for end in ("s", "es")):
+        return not (q.endswith("ss") and w == q[:-1])
+    if (q.endswith("ies") and w == q[:-3] + "y") or (w.endswith("ies") and q == w[:-3] + "y"):
+        return True
+    shorter = min(len(q), len(w))
+    return shorter >= 5 and _edits(q, w) <= (2 if shorter >= 8 else 1)
+
+
 def _reference_product_match(names, text, limit=3):
-    """The straightforward loop ProductMatcher replaced: every name, every word, the best
-    similarity to any message word (100 if equal, else rapidfuzz's ratio when both have 4+ letters),
-    and at least one of the name's words found that is not an auxiliary word."""
+    """The straightforward loop ProductMatcher replaced: every name, every word compared with
+    every message word (``_same_word``), and at least one of the name's words found that is not an
+    auxiliary word."""
     names = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
     name_words = [list(dict.fromkeys(_words(n))) for n in names]
     df = Counter(w for words in name_words for w in words)
@@ -173,12 +224,9 @@ def _reference_product_match(names, text, limit=3):
     for name, words in zip(names, name_words, strict=True):
         if not words or not query:
             continue
-        best = {
-            w: max(100.0 if q == w else fuzz.ratio(q, w) if len(q) > 3 and len(w) > 3 else 0.0 for q in query)
-            for w in words
-        }
-        score = sum(idf[w] for w in words if best[w] >= 80) / sum(idf[w] for w in words)
-        named = any(best[w] >= 80 for w in words if w not in _AUXILIARY_WORDS)  # not by "can" alone
+        found = {w for w in words if any(_same_word(q, w) for q in query)}
+        score = sum(idf[w] for w in found) / sum(idf[w] for w in words)
+        named = any(w not in _AUXILIARY_WORDS for w in found)  # not by "can" alone
         if score >= 0.5 and named:
             matches.append(ProductMatch(name=name, score=round(score, 3)))
     matches.sort(key=lambda m: (-m.score, m.name))

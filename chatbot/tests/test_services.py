@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import CustomerFactory
 from chatbot import runtime, services
-from chatbot.engine import EngineConfig
+from chatbot.engine import EngineConfig, Intent
 from chatbot.models import Article, ChatMessage, Conversation
 from chatbot.selectors import conversation_transcript
 from chatbot.tests.factories import ConversationFactory
@@ -391,6 +391,31 @@ def test_two_unsure_answers_in_a_row_hand_over(customer, queues):
     assert "Handed over because: 2 unsure answers in a row." in ticket.description
     assert messages[-1].sender == "system"
     assert ticket.reference in messages[-1].text
+
+
+def test_a_greeting_or_a_request_for_a_person_is_never_answered_not_sure(customer, queues, monkeypatch):
+    """Even when the intent model votes out of scope and no score would do: the engine's cues."""
+    engine = runtime.get_engine()
+    monkeypatch.setattr(engine, "config", EngineConfig(answer_threshold=50.0, unsure_threshold=50.0))
+    monkeypatch.setattr(
+        engine.intent_model,
+        "predict",
+        lambda text, vector=None: dict.fromkeys(Intent, 0.0) | {Intent.OUT_OF_SCOPE: 1.0},
+    )
+    conversation = mine(customer)
+
+    unsure = ask(conversation, "what is the capital of france")[1]
+    greeted = ask(conversation, "helo")[1]  # not a second unsure answer in a row
+    conversation.refresh_from_db()
+    assert (unsure.action, greeted.action, greeted.intent) == ("unsure", "answer", "greeting")
+    assert (conversation.status, conversation.unsure_streak) == (Conversation.Status.BOT, 0)
+
+    messages = ask(conversation, "operator")
+
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.HANDED_OVER
+    assert "Handed over because: asked for a person." in conversation.ticket.description
+    assert [m.sender for m in messages] == ["customer", "system"]
 
 
 def test_asking_for_a_person_hands_over_to_the_right_queue_with_offered_articles(customer, queues):

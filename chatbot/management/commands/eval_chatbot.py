@@ -87,8 +87,12 @@ class Command(BaseCommand):
             return row.config.neighbour_weight, row.config.intent_weight, row.config.other_business_weight
 
         for triple in dict.fromkeys(weights(r) for r in rows):
-            best = choose_config([r for r in rows if weights(r) == triple])
-            self.stdout.write(self._row(best, marker=" <- chosen" if best == chosen else ""))
+            # The chosen row in its triple's place: the overall rule can pick another threshold
+            # than the triple's own best (closeness is judged against the best of the whole grid).
+            if triple == weights(chosen):
+                self.stdout.write(self._row(chosen, marker=" <- chosen"))
+            else:
+                self.stdout.write(self._row(choose_config([r for r in rows if weights(r) == triple])))
         self.stdout.write(f"chosen: {chosen.config}")
         self.stdout.write(
             f"unsure replies list the closest articles from score {offer.threshold:.2f} up (offer_threshold; the "
