@@ -13,123 +13,92 @@ from __future__ import annotations
 
 import re
 
-from rapidfuzz.distance import OSA
-
 from .types import Intent
 
 _WORD_RE = re.compile(r"[a-z]+")
-_REPEATS_RE = re.compile(r"([a-z])\1{2,}")  # "hiii", "hellooo", "byeee"
+_REPEATS_RE = re.compile(r"([a-z])\1+")  # "hiii", "hellooo", "byee": a repeated letter is read once
 
-_GREETING_WORDS = frozenset(
-    [
-        "hello",
-        "hi",
-        "hey",
-        "hiya",
-        "heya",
-        "howdy",
-        "greetings",
-        "yo",
-        "hallo",
-        "hola",
-        "morning",
-        "afternoon",
-        "evening",
-    ]
+
+def _squeezed(word: str) -> str:
+    return _REPEATS_RE.sub(r"\1", word)
+
+
+def _squeezed_set(words: str) -> frozenset[str]:
+    return frozenset(_squeezed(w) for w in words.split())
+
+
+# Compared with repeated letters read once on both sides ("hello" and "helo", "hii" and "hi"),
+# and with the common misspellings written out: no edit distance, because the real words one edit
+# away are too many ("hold", "hole", "hall" for hello; "think", "tank", "than" for thank).
+_GREETING_WORDS = _squeezed_set(
+    "hello hallo hullo hellow hlo hi hey hiya heya howdy greetings yo hola morning afternoon evening"
 )
-_GOODBYE_WORDS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "bye", "goodbye", "cya", "ta", "thankyou"])
-# Words that come with a greeting or a thanks and change nothing ("hi there", "thanks a lot").
-_FILLER_WORDS = frozenset(
-    [
-        "good",
-        "there",
-        "all",
-        "everyone",
-        "everybody",
-        "team",
-        "bot",
-        "folks",
-        "guys",
-        "you",
-        "so",
-        "very",
-        "much",
-        "a",
-        "lot",
-        "many",
-        "ok",
-        "okay",
-        "great",
-        "perfect",
-        "brilliant",
-        "lovely",
-        "that",
-        "thats",
-        "s",
-        "for",
-        "now",
-        "your",
-        "the",
-        "help",
-        "have",
-        "nice",
-        "day",
-        "see",
-        "later",
-        "mate",
-        "again",
-        "oh",
-        "and",
-        "then",
-    ]
+_GOODBYE_WORDS = _squeezed_set(
+    "thanks thank thankyou thanku thx thnx thanx thnks tnx ty tysm cheers bye goodbye byebye cya ta"
 )
-_TYPO_MIN_LENGTH = 4  # "helo" is "hello"; "ho" is not "hi"
+# Words that come with a greeting or a thanks and change nothing ("hi there", "no thanks").
+_FILLER_WORDS = _squeezed_set(
+    "good there all everyone everybody anyone anybody team bot folks guys you u so very much a lot many "
+    "ok okay great perfect brilliant lovely that thats s for now your the help have nice day see later "
+    "mate again oh and then no"
+)
 
 _PERSON = (
-    r"(?:human(?:\s+being)?|(?:real|actual|live)\s+(?:person|human|agent|people)|person|people|"
+    # not someone of the customer's own ("I have to talk to my manager first")
+    r"(?<!\bmy\s)(?<!\bhis\s)(?<!\bher\s)(?<!\bour\s)(?<!\btheir\s)"
+    r"(?:human(?:\s+being)?|(?:real|actual|live)\s+(?:person|human|agent|people)|person|"
     r"(?<!estate\s)(?<!travel\s)(?<!letting\s)(?<!insurance\s)agent|operator|representative|"
-    r"advis[eo]r|someone|somebody|staff|employee|colleague|manager|supervisor|"
+    r"advis[eo]r|someone|somebody|(?:staff|employee)(?!\s+discount)|colleague|manager|supervisor|"
     r"customer\s+(?:service|support|care)|(?:your|the)\s+team|member\s+of\s+(?:staff|your\s+team))"
+    # ... of this shop: "someone at amazon" is another company's
+    r"(?!\s+(?:at|from|in)\s+(?!(?:your|you|this|the\s+shop)\b))"
 )
-_ASK = (
-    r"(?:talk|speak|chat|connect|transfer|put\s+(?:me\s+)?through|hand\s+(?:me\s+)?over|"
-    r"pass\s+(?:me\s+)?(?:on|over)|escalate|get\s+me|give\s+me)"
-)
+_ARTICLE = r"(?:(?:a|an|the|one|of|some)\s+)?"
 _PERSON_REQUEST_RES = (
-    # "can I speak to a human", "put me through to someone", "transfer me to an agent"
-    re.compile(rf"\b{_ASK}\b(?:\W+\w+){{0,3}}?\W+(?:a|an|the|one|of|some)?\s*{_PERSON}\b", re.IGNORECASE),
-    # "I need a human", "I'd rather have a real person", "I want an agent"
-    re.compile(rf"\b(?:want|need|like|prefer|rather\s+have)\s+(?:a|an)\s+{_PERSON}\b", re.IGNORECASE),
+    # "can I speak to a human", "let me talk to a member of staff", "chat with someone"
+    re.compile(rf"\b(?:talk|speak|chat)\b(?:\W+\w+){{0,3}}?\W+{_ARTICLE}{_PERSON}\b", re.IGNORECASE),
+    # "put me through to someone", "transfer me to an agent", "get me a real person": the person
+    # right after ("get me a present for someone" is not a request)
+    re.compile(
+        r"\b(?:connect|transfer|put|pass|hand|get|give|escalate)\s+(?:me|us|this(?:\s+chat)?)"
+        rf"(?:\s+(?:through|over|on))?(?:\s+(?:to|with))?\s+{_ARTICLE}{_PERSON}\b",
+        re.IGNORECASE,
+    ),
+    # "I need a human", "I'd rather have a real person", "can I get an agent" (not "a person to sign for it")
+    re.compile(
+        rf"\b(?:want|need|like|prefer|rather\s+have|(?:can|could|may)\s+i\s+(?:get|have))\s+(?:a|an)\s+{_PERSON}\b"
+        r"(?!\s+to\s+(?:sign|be|assemble|install|collect|deliver|carry|lift|fit)\b)",
+        re.IGNORECASE,
+    ),
+    # "is there anyone I can talk to", "can someone call me back"
+    re.compile(
+        r"\b(?:anyone|someone|somebody|anybody|a\s+(?:real\s+)?(?:person|human)|an\s+agent)\s+"
+        r"(?:(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)|(?:call|ring|phone)\s+me)\b",
+        re.IGNORECASE,
+    ),
     # the whole message: "operator", "agent please", "real person now!"
     re.compile(rf"^\W*(?:(?:a|an)\s+)?{_PERSON}(?:\W+(?:please|pls|now|asap))*\W*$", re.IGNORECASE),
 )
 
 
 def asks_for_person(text: str) -> bool:
-    """Whether the message asks to talk to a person ("transfer me to an agent", "operator")."""
+    """Whether the message asks to talk to a person of this shop ("transfer me to an agent",
+    "operator"; not "someone stole my parcel" or "how do I speak to someone at amazon")."""
     return any(regex.search(text) for regex in _PERSON_REQUEST_RES)
-
-
-def _is_one_of(word: str, words: frozenset[str]) -> bool:
-    if word in words:
-        return True
-    return len(word) >= _TYPO_MIN_LENGTH and any(
-        len(w) >= _TYPO_MIN_LENGTH and OSA.distance(word, w, score_cutoff=1) <= 1 for w in words
-    )
 
 
 def small_talk(text: str) -> Intent | None:
     """GREETING or GOODBYE when the message is only a greeting ("helo there", "hiii") or only
-    thanks or goodbye ("thanks a lot, bye"), else None. A greeting with a question ("hi, where is
-    my order?") is not small talk."""
-    words = _WORD_RE.findall(_REPEATS_RE.sub(r"\1", text.lower()))
+    thanks or goodbye ("thanks a lot, bye", "no thanks"), else None. A greeting with a question
+    ("hi, where is my order?") is not small talk."""
+    words = [_squeezed(w) for w in _WORD_RE.findall(text.lower())]
     if not words or len(words) > 8:
         return None
     found = set()
     for word in words:
-        if _is_one_of(word, _GREETING_WORDS):
+        if word in _GREETING_WORDS:
             found.add(Intent.GREETING)
-        elif _is_one_of(word, _GOODBYE_WORDS):
+        elif word in _GOODBYE_WORDS:
             found.add(Intent.GOODBYE)
         elif word not in _FILLER_WORDS:
             return None

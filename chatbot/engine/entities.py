@@ -107,24 +107,42 @@ _AUXILIARY_WORDS = frozenset(
 )
 _MIN_PRODUCT_SCORE = 0.5
 # A typo counts between words of five letters or more, one edit apart (a transposition is one
-# edit), two when both have eight or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
-# "house" is not "Hose", "team" is not "Steam" and "electrician" is not "Electric".
+# edit), two when both have ten or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
+# "house" is not "Hose", "team" is not "Steam", "electrician" is not "Electric" and "pleasure"
+# is not "Pressure".
 _TYPO_MIN_LENGTH = 5
-_TYPO_LONG_LENGTH = 8
+_TYPO_LONG_LENGTH = 10
+
+
+_SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh", "o")
+
+
+def _plurals(word: str) -> set[str]:
+    """The regular English plurals of ``word``: "hose" "hoses", "box" "boxes", "battery"
+    "batteries", "shelf" "shelves", "knife" "knives"."""
+    plurals = {word + "s"}
+    if word.endswith(_SIBILANT_ENDINGS):
+        plurals.add(word + "es")
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        plurals.add(word[:-1] + "ies")
+    if word.endswith("f"):
+        plurals.add(word[:-1] + "ves")
+    if word.endswith("fe"):
+        plurals.add(word[:-2] + "ves")
+    return plurals
 
 
 def _forms(word: str) -> set[str]:
-    """``word`` and its plural or singular by the regular English endings ("hoses" for "Hose",
-    "glove" for "Gloves", "batteries" for "Battery")."""
-    forms = {word, word + "s", word + "es"}
-    if word.endswith("y"):
-        forms.add(word[:-1] + "ies")
-    if word.endswith("ies"):
-        forms.add(word[:-3] + "y")
-    if word.endswith("es"):
-        forms.add(word[:-2])
-    if word.endswith("s") and not word.endswith("ss"):
+    """``word``, its plurals and the words it is a plural of (each rule of ``_plurals`` reversed)."""
+    forms = {word, *_plurals(word)}
+    if word.endswith("s"):
         forms.add(word[:-1])
+    if word.endswith("es") and word[:-2].endswith(_SIBILANT_ENDINGS):
+        forms.add(word[:-2])
+    if len(word) > 4 and word.endswith("ies") and word[-4] not in "aeiou":
+        forms.add(word[:-3] + "y")
+    if word.endswith("ves"):
+        forms |= {word[:-3] + "f", word[:-3] + "fe"}
     return forms
 
 
@@ -204,12 +222,20 @@ class ProductMatcher:
         if long_words:
             distance = process.cdist(long_words, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
             allowed = _typo_distance_allowed(np.array([len(q) for q in long_words]), self._lengths)
+        as_written = found.copy()
+        if long_words:
             found |= ((distance <= allowed) & (allowed > 0)).any(axis=0)
         hits = self._weights @ found.astype(np.float64)
         scores = np.divide(hits, self._totals, out=np.zeros_like(hits), where=self._totals > 0)
         named = (self._weights @ (found & self._content).astype(np.float64)) > 0  # not by "can" alone
+        exact = (self._weights @ (as_written & self._content).astype(np.float64)) > 0  # not by typos alone
         matches = [
-            ProductMatch(name=self.names[i], score=round(float(scores[i]), 3), matched=round(float(hits[i]), 6))
+            ProductMatch(
+                name=self.names[i],
+                score=round(float(scores[i]), 3),
+                matched=round(float(hits[i]), 6),
+                exact=bool(exact[i]),
+            )
             for i in np.flatnonzero((scores >= _MIN_PRODUCT_SCORE) & named)
         ]
         matches.sort(key=lambda m: (-m.score, m.name))

@@ -350,19 +350,21 @@ def choose_offer_threshold(
 ) -> OfferRow:
     """The lowest ``offer_threshold`` (at most the answer threshold, by 0.01) at which at least
     ``min_share`` of all the unsure replies it adds articles to are to the shop's own questions,
-    counting only thresholds that list at least ``min_listed`` replies (fewer are too few to judge
-    by); the answer threshold itself (nothing added) if none does.
+    and of the ``min_listed`` of them nearest the threshold too, counting only thresholds that list
+    at least ``min_listed`` replies (fewer are too few to judge by); the answer threshold itself
+    (nothing added) if none does.
 
     Near the answer threshold many unsure replies are to questions the shop answers, and the
     closest articles usually include the right one; further down almost all are out of scope and
-    a list of articles would only be noise. The share is over every reply listed down to the
-    threshold, not a local one: a run of out-of-scope messages just below the answer threshold
-    (a cluster of other companies' questions, say) does not on its own stop the listing."""
+    a list of articles would only be noise. The share over every reply listed down to the
+    threshold keeps a run of out-of-scope messages just below the answer threshold (a cluster of
+    other companies' questions, say) from stopping the listing on its own; the share near the
+    threshold keeps a good start from paying for a tail of noise."""
     candidates = [o for o in observations if o.analysis.hits and o.analysis.weighed(config)]
     oos = max(sum(o.message.intent == Intent.OUT_OF_SCOPE for o in observations), 1)
     unsure_faq = [o for o in candidates if o.message.intent == Intent.FAQ and not o.analysis.decision(config)[2]]
 
-    def row(threshold: float) -> tuple[OfferRow, int]:
+    def row(threshold: float) -> tuple[OfferRow, int, float]:
         offer = replace(config, offer_threshold=threshold)
         listed = [
             o
@@ -370,22 +372,29 @@ def choose_offer_threshold(
             if o.analysis.offers_articles(offer) and o.analysis.decision(offer)[0] == Intent.OUT_OF_SCOPE
         ]
         own = sum(o.message.intent != Intent.OUT_OF_SCOPE for o in listed)
+        nearest = sorted(listed, key=lambda o: o.analysis.answerability(config))[:min_listed]  # just above it
+        nearest_share = sum(o.message.intent != Intent.OUT_OF_SCOPE for o in nearest) / max(len(nearest), 1)
         helped = sum(
             o.analysis.offers_articles(offer) and o.message.article in {h.slug for h in o.analysis.hits}
             for o in unsure_faq
         )
-        return OfferRow(
-            threshold=round(float(threshold), 2),
-            in_scope_share=own / len(listed) if listed else 1.0,
-            oos_listed=sum(o.message.intent == Intent.OUT_OF_SCOPE for o in listed) / oos,
-            in_scope_helped=float(helped) / len(unsure_faq) if unsure_faq else 0.0,
-        ), len(listed)
+        return (
+            OfferRow(
+                threshold=round(float(threshold), 2),
+                in_scope_share=own / len(listed) if listed else 1.0,
+                oos_listed=sum(o.message.intent == Intent.OUT_OF_SCOPE for o in listed) / oos,
+                in_scope_helped=float(helped) / len(unsure_faq) if unsure_faq else 0.0,
+            ),
+            len(listed),
+            nearest_share,
+        )
 
     top = config.answer_threshold
-    chosen, chosen_listed = row(top)
+    chosen, chosen_listed, _ = row(top)
     for threshold in sorted((t for t in THRESHOLDS if t < top), reverse=True):
-        candidate, listed = row(threshold)
-        if listed >= min_listed and candidate.in_scope_share >= min_share and listed > chosen_listed:
+        candidate, listed, nearest_share = row(threshold)
+        enough = candidate.in_scope_share >= min_share and nearest_share >= min_share
+        if listed >= min_listed and enough and listed > chosen_listed:
             chosen, chosen_listed = candidate, listed  # the highest threshold that lists these replies
     return chosen
 

@@ -69,6 +69,9 @@ class ProductMatch:
     # chair" in "Classic Camping Chair" and "Compact Camping Chair") have the same, whatever their
     # other words. Not part of equality.
     matched: float = field(default=0.0, compare=False)
+    # Whether a word of the name (not an auxiliary word such as "can") is in the message as written
+    # or in its plural, not only through a typo ("catering" is one letter from "Watering").
+    exact: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def test_product_names_match_despite_typos():
         ("is the garden chiar waterproof", "Rattan Garden Chair"),  # two letters swapped
         ("how much is the barbeque kettle", "Charcoal Barbecue Kettle 57 cm"),
         ("is the pressure wahser in stock", "Pressure Washer 130 bar"),
+        ("the leaves are everywhere, which blower", "Leaf Blower"),  # f to ves
     ],
 )
 def test_product_names_match_plurals_and_typos(text, expected):
@@ -83,10 +84,30 @@ def test_product_names_match_plurals_and_typos(text, expected):
         "please hand me over to your team",  # not the Steam Iron
         "the electrician charged me twice",  # not the Electric Kettle
         "how do I change my electricity provider",
+        "it was a pleasure",  # two letters from "pressure": too many for an eight-letter word
     ],
 )
 def test_short_or_different_words_are_not_taken_for_a_product(text):
     assert ProductMatcher(load_product_names()).match(text) == ()
+
+
+def test_plural_endings_do_not_make_other_words_the_same():
+    matcher = ProductMatcher(["Tap Connector", "Pan Set", "Tub Trug", "Kitchen Shelf"])
+
+    assert matcher.match("I need new tapes and notes") == ()  # not "tap" + es
+    assert matcher.match("are the pans non-stick")[0].name == "Pan Set"
+    assert matcher.match("do the shelves come with screws")[0].name == "Kitchen Shelf"
+
+
+def test_a_name_found_only_through_typos_is_not_exact():
+    matcher = ProductMatcher(["Watering Can 10 L", "Pressure Washer 130 bar"])
+
+    catering = matcher.match("can you do catering for a party")  # "catering" is one letter from "watering"
+    washer = matcher.match("is the presure washer back yet")
+
+    assert catering[0].name == "Watering Can 10 L"
+    assert not catering[0].exact
+    assert washer[0].exact  # "washer" as written
 
 
 def test_a_distinctive_word_picks_one_product_and_a_shared_word_ranks_both():
@@ -200,15 +221,26 @@ def _edits(a, b):
     return d[len(a)][len(b)]
 
 
+def _plural_forms(w):
+    """The regular plurals, spelled out once more: +s; +es after s, x, z, ch, sh, o; consonant+y
+    to ies; f and fe to ves."""
+    forms = {w + "s"}
+    if re.search(r"(s|x|z|ch|sh|o)$", w):
+        forms.add(w + "es")
+    if re.search(r"[^aeiou]y$", w):
+        forms.add(w[:-1] + "ies")
+    if re.search(r"fe?$", w):
+        forms.add(re.sub(r"fe?$", "ves", w))
+    return forms
+
+
 def _same_word(q, w):
-    """The rule written out: equal, a regular plural or singular, or a typo between words of five
-    letters or more (one edit; two when both have eight or more)."""
-    if q == w or any(q == w + end or w == q + end for end in ("s", "es")):
-        return not (q.endswith("ss") and w == q[:-1])
-    if (q.endswith("ies") and w == q[:-3] + "y") or (w.endswith("ies") and q == w[:-3] + "y"):
+    """The rule written out: equal, one the other's regular plural, or a typo between words of
+    five letters or more (one edit; two when both have ten or more)."""
+    if q == w or q in _plural_forms(w) or w in _plural_forms(q):
         return True
     shorter = min(len(q), len(w))
-    return shorter >= 5 and _edits(q, w) <= (2 if shorter >= 8 else 1)
+    return shorter >= 5 and _edits(q, w) <= (2 if shorter >= 10 else 1)
 
 
 def _reference_product_match(names, text, limit=3):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chatbot.engine import build_engine, load_articles, load_embedder, load_product_names, load_split
 from chatbot.engine.dataset import SPLITS
-from chatbot.engine.evaluation import choose_config, evaluate, tune
+from chatbot.engine.evaluation import OFFER_MIN_LISTED, choose_config, evaluate, tune
 
 
 class Command(BaseCommand):
@@ -96,7 +96,8 @@ class Command(BaseCommand):
         self.stdout.write(f"chosen: {chosen.config}")
         self.stdout.write(
             f"unsure replies list the closest articles from score {offer.threshold:.2f} up (offer_threshold; the "
-            f"lowest at which at least a third of the replies it adds them to are to the shop's own questions): "
+            f"lowest at which at least a third of the replies it adds them to, and of the {OFFER_MIN_LISTED} nearest it, are to "
+            f"the shop's own questions): "
             f"{offer.in_scope_share:.0%} of those are, {offer.oos_listed:.1%} of out-of-scope messages get a list, "
             f"and {offer.in_scope_helped:.1%} of unsure replies to FAQ questions list the right article."
         )
