@@ -218,14 +218,15 @@ class TuningRow:
 class _Scored:
     """The observations as arrays, to score thousands of configurations in a second.
     ``fallback_config`` sets what ``Analysis.fallback`` takes an unsure message for (its
-    ``product_fallback``; the grid does not vary it)."""
+    ``product_fallback`` and ``product_fallback_vote``, carried into every row's config; the grid
+    does not vary them)."""
 
     def __init__(self, observations: Sequence[Observation], fallback_config: EngineConfig | None = None) -> None:
         analyses = [o.analysis for o in observations]
         gold = [o.message for o in observations]
         fallback_config = fallback_config or EngineConfig(answer_threshold=0.0)
         fallbacks = [a.fallback(fallback_config) for a in analyses]
-        self.product_fallback = fallback_config.product_fallback
+        self.fallback_config = fallback_config
         self.fallback = np.array([f is not None for f in fallbacks])
         self.fallback_right = np.array([f == m.intent for f, m in zip(fallbacks, gold, strict=True)])
         self.top = np.array([a.top for a in analyses])
@@ -283,7 +284,8 @@ class _Scored:
                     intent_weight=intent_weight,
                     unsure_threshold=round(float(thresholds[best_at[i]]), 2),
                     other_business_weight=other_business_weight,
-                    product_fallback=self.product_fallback,
+                    product_fallback=self.fallback_config.product_fallback,
+                    product_fallback_vote=self.fallback_config.product_fallback_vote,
                 ),
                 intent_accuracy=float(other + best_so_far[i]) / n,
                 oos_recall=float(caught[i]) / oos,

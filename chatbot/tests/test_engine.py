@@ -496,6 +496,12 @@ def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
         assert row.faq_answered_correctly == pytest.approx(single.faq_answered_correctly)
         assert row.unseen_answered_correctly == pytest.approx(single.unseen_answered_correctly)
     assert {row.config.other_business_weight for row in rows[::37]} == set(OTHER_BUSINESS_WEIGHTS)
+    stricter = EngineConfig(answer_threshold=0.0, product_fallback=0.9, product_fallback_vote=0.5)
+    for row in score_grid(observations, neighbour_weights=(0.5,), intent_weights=(0.25,), fallback_config=stricter)[
+        ::97
+    ]:
+        assert (row.config.product_fallback, row.config.product_fallback_vote) == (0.9, 0.5)  # scored as configured
+        assert row.intent_accuracy == pytest.approx(score_config(observations, row.config).intent_accuracy)
     for weight in OTHER_BUSINESS_WEIGHTS:
         recalls = [row.oos_recall for row in rows if row.config.other_business_weight == weight]
         assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
