@@ -166,6 +166,11 @@ def main() -> None:
             started = time.perf_counter()
             engine.reply(text)
             timings.append((time.perf_counter() - started) * 1000)
+    unknown = []
+    for text in messages:
+        started = time.perf_counter()
+        engine.unknown_share(text)
+        unknown.append((time.perf_counter() - started) * 1000)
     embedding = []
     if embedder is not None:
         for text in messages:
@@ -192,6 +197,10 @@ def main() -> None:
             f"  of which the query embedding alone: p50 {statistics.median(embedding):.1f} ms, "
             f"p95 {percentile(embedding, 95):.1f} ms"
         )
+    print(
+        f"  of which the unknown-word share alone: p50 {statistics.median(unknown):.2f} ms, "
+        f"p95 {percentile(unknown, 95):.2f} ms"
+    )
     print(f"load average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 

@@ -15,6 +15,7 @@ from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from .types import Entities, ProductMatch
+from .words import TYPO_MIN_LENGTH, typo_edits_allowed, word_forms
 
 # Ticket references are "TCK-00042"; customers also type "tck 42", "TCK00042" or "ticket 00318".
 _TICKET_RE = re.compile(r"\b(?:tck[-\s#]?|ticket\s*(?:no\.?|number|nr|#)?\s*)(\d{1,6})\b", re.IGNORECASE)
@@ -106,50 +107,6 @@ _AUXILIARY_WORDS = frozenset(
     ]
 )
 _MIN_PRODUCT_SCORE = 0.5
-# A typo counts between words of five letters or more, one edit apart (a transposition is one
-# edit), two when both have ten or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
-# "house" is not "Hose", "team" is not "Steam", "electrician" is not "Electric" and "pleasure"
-# is not "Pressure".
-_TYPO_MIN_LENGTH = 5
-_TYPO_LONG_LENGTH = 10
-
-
-_SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh", "o")
-
-
-def _plurals(word: str) -> set[str]:
-    """The regular English plurals of ``word``: "hose" "hoses", "box" "boxes", "battery"
-    "batteries", "shelf" "shelves", "knife" "knives"."""
-    plurals = {word + "s"}
-    if word.endswith(_SIBILANT_ENDINGS):
-        plurals.add(word + "es")
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
-        plurals.add(word[:-1] + "ies")
-    if word.endswith("f"):
-        plurals.add(word[:-1] + "ves")
-    if word.endswith("fe"):
-        plurals.add(word[:-2] + "ves")
-    return plurals
-
-
-def _forms(word: str) -> set[str]:
-    """``word``, its plurals and the words it is a plural of (each rule of ``_plurals`` reversed)."""
-    forms = {word, *_plurals(word)}
-    if word.endswith("s"):
-        forms.add(word[:-1])
-    if word.endswith("es") and word[:-2].endswith(_SIBILANT_ENDINGS):
-        forms.add(word[:-2])
-    if len(word) > 4 and word.endswith("ies") and word[-4] not in "aeiou":
-        forms.add(word[:-3] + "y")
-    if word.endswith("ves"):
-        forms |= {word[:-3] + "f", word[:-3] + "fe"}
-    return forms
-
-
-def _typo_distance_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The edits a typo may make between words of these lengths (0 where no typo counts)."""
-    shorter = np.minimum.outer(first, second)
-    return np.where(shorter >= _TYPO_LONG_LENGTH, 2, np.where(shorter >= _TYPO_MIN_LENGTH, 1, 0))
 
 
 def format_ticket_ref(number: int) -> str:
@@ -183,7 +140,7 @@ class ProductMatcher:
     """Typo-tolerant product-name matching against a list of names given by the caller.
 
     A product's score is the idf-weighted share of its name's words that appear in the message,
-    in the singular or the plural or with a typo (``_typo_distance_allowed``: "trimer" finds
+    in the singular or the plural or with a typo (``typo_edits_allowed``: "trimer" finds
     "Trimmer"). Words shared by many names ("garden") weigh less than distinctive ones ("hose").
 
     Each distinct word of the catalogue is compared once per message, all at once in rapidfuzz's
@@ -215,13 +172,13 @@ class ProductMatcher:
             return ()
         found = np.zeros(len(self._vocabulary), dtype=bool)
         for word in query_words:
-            for form in _forms(word):
+            for form in word_forms(word):
                 if form in self._position:
                     found[self._position[form]] = True
-        long_words = [q for q in query_words if len(q) >= _TYPO_MIN_LENGTH]
+        long_words = [q for q in query_words if len(q) >= TYPO_MIN_LENGTH]
         if long_words:
             distance = process.cdist(long_words, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
-            allowed = _typo_distance_allowed(np.array([len(q) for q in long_words]), self._lengths)
+            allowed = typo_edits_allowed(np.array([len(q) for q in long_words]), self._lengths)
         as_written = found.copy()
         if long_words:
             found |= ((distance <= allowed) & (allowed > 0)).any(axis=0)

@@ -233,6 +233,7 @@ class _Scored:
         self.neighbours = np.array([a.in_scope - a.out_of_scope for a in analyses])
         self.vote = np.array([a.probabilities[Intent.FAQ] - a.probabilities[Intent.OUT_OF_SCOPE] for a in analyses])
         self.other_business = np.array([bool(a.entities.other_businesses) for a in analyses], dtype=np.float64)
+        self.unknown = np.array([a.unknown for a in analyses], dtype=np.float64)
         # Weighed against the threshold: the FAQ and out-of-scope votes always, order and ticket
         # questions that name another company only while that cue's weight is above 0.
         self.votes_branch = np.array([a.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE) for a in analyses])
@@ -249,10 +250,15 @@ class _Scored:
         self.unseen = np.array([o.condition == UNSEEN for o in observations])
 
     def rows(
-        self, neighbour_weight: float, intent_weight: float, thresholds: np.ndarray, other_business_weight: float = 0.0
+        self,
+        neighbour_weight: float,
+        intent_weight: float,
+        thresholds: np.ndarray,
+        other_business_weight: float = 0.0,
+        unknown_weight: float = 0.0,
     ) -> list[TuningRow]:
         score = self.top + neighbour_weight * self.neighbours + intent_weight * self.vote
-        score = score - other_business_weight * self.other_business
+        score = score - other_business_weight * self.other_business - unknown_weight * self.unknown
         branch = self.votes_branch | (self.company_lookup & (other_business_weight > 0))
         t = thresholds[:, None]
         answered = branch & self.has_hits & (score >= t)  # one row per threshold
@@ -286,6 +292,7 @@ class _Scored:
                     other_business_weight=other_business_weight,
                     product_fallback=self.fallback_config.product_fallback,
                     product_fallback_vote=self.fallback_config.product_fallback_vote,
+                    unknown_weight=unknown_weight,
                 ),
                 intent_accuracy=float(other + best_so_far[i]) / n,
                 oos_recall=float(caught[i]) / oos,
@@ -403,6 +410,7 @@ def choose_offer_threshold(
 
 INTENT_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 OTHER_BUSINESS_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+UNKNOWN_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 NEIGHBOUR_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(-1.0, 2.5, 0.01))
 
@@ -432,6 +440,7 @@ def score_grid(
     neighbour_weights: Sequence[float] = NEIGHBOUR_WEIGHTS,
     thresholds: Sequence[float] = THRESHOLDS,
     other_business_weights: Sequence[float] = OTHER_BUSINESS_WEIGHTS,
+    unknown_weights: Sequence[float] = UNKNOWN_WEIGHTS,
     fallback_config: EngineConfig | None = None,
 ) -> list[TuningRow]:
     scored = _Scored(observations, fallback_config)
@@ -441,7 +450,8 @@ def score_grid(
         for nw in neighbour_weights
         for iw in intent_weights
         for ow in other_business_weights
-        for row in scored.rows(float(nw), float(iw), grid, float(ow))
+        for uw in unknown_weights
+        for row in scored.rows(float(nw), float(iw), grid, float(ow), float(uw))
     ]
 
 

@@ -1,4 +1,5 @@
 import dataclasses
+import itertools
 import logging
 
 import numpy as np
@@ -24,6 +25,7 @@ from chatbot.engine.embedder import EmbedderUnavailable, MiniLMEmbedder, load_em
 from chatbot.engine.evaluation import (
     OTHER_BUSINESS_WEIGHTS,
     SEEN,
+    UNKNOWN_WEIGHTS,
     UNSEEN,
     Observation,
     TuningRow,
@@ -476,6 +478,7 @@ def test_grouped_cross_validation_scores_each_message_once_per_repeat(lexical_ob
 
 def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
     assert any(o.analysis.entities.other_businesses for o in lexical_observations)  # the weight matters
+    assert 0 < sum(o.analysis.unknown > 0 for o in lexical_observations) < len(lexical_observations)  # and this one
     fallbacks = [o.analysis.fallback(EngineConfig(answer_threshold=0.0)) for o in lexical_observations]
     assert {Intent.HUMAN, Intent.GREETING} <= set(fallbacks)  # and so do the fallbacks
 
@@ -496,14 +499,17 @@ def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
         assert row.faq_answered_correctly == pytest.approx(single.faq_answered_correctly)
         assert row.unseen_answered_correctly == pytest.approx(single.unseen_answered_correctly)
     assert {row.config.other_business_weight for row in rows[::37]} == set(OTHER_BUSINESS_WEIGHTS)
+    assert {row.config.unknown_weight for row in rows[::37]} == set(UNKNOWN_WEIGHTS)
     stricter = EngineConfig(answer_threshold=0.0, product_fallback=0.9, product_fallback_vote=0.5)
     for row in score_grid(observations, neighbour_weights=(0.5,), intent_weights=(0.25,), fallback_config=stricter)[
         ::97
     ]:
         assert (row.config.product_fallback, row.config.product_fallback_vote) == (0.9, 0.5)  # scored as configured
         assert row.intent_accuracy == pytest.approx(score_config(observations, row.config).intent_accuracy)
-    for weight in OTHER_BUSINESS_WEIGHTS:
-        recalls = [row.oos_recall for row in rows if row.config.other_business_weight == weight]
+    for weights in itertools.product(OTHER_BUSINESS_WEIGHTS, UNKNOWN_WEIGHTS):
+        recalls = [
+            row.oos_recall for row in rows if (row.config.other_business_weight, row.config.unknown_weight) == weights
+        ]
         assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
 
 

@@ -76,23 +76,24 @@ class Command(BaseCommand):
             "about them; those messages and a fifth of the others are scored."
         )
         self.stdout.write(
-            "best row per weight triple (both hand-over targets met, else closest to them; then intent accuracy):"
+            "best row per neighbour and unknown-word weight, over the intent and other-company weights (both "
+            "hand-over targets met, else closest to them; then intent accuracy):"
         )
         self.stdout.write(
-            "neighbour  intent  other-co  answer-thr  unsure-thr  intent-acc  oos-recall  precision  faq-answered  "
-            "unseen-answered"
+            "neighbour  unknown  intent  other-co  answer-thr  unsure-thr  intent-acc  oos-recall  precision  "
+            "faq-answered  unseen-answered"
         )
 
         def weights(row):
-            return row.config.neighbour_weight, row.config.intent_weight, row.config.other_business_weight
+            return row.config.neighbour_weight, row.config.unknown_weight
 
-        for triple in dict.fromkeys(weights(r) for r in rows):
-            # The chosen row in its triple's place: the overall rule can pick another threshold
-            # than the triple's own best (closeness is judged against the best of the whole grid).
-            if triple == weights(chosen):
+        for pair in dict.fromkeys(weights(r) for r in rows):
+            # The chosen row in its pair's place: the overall rule can pick another row than the
+            # pair's own best (closeness is judged against the best of the whole grid).
+            if pair == weights(chosen):
                 self.stdout.write(self._row(chosen, marker=" <- chosen"))
             else:
-                self.stdout.write(self._row(choose_config([r for r in rows if weights(r) == triple])))
+                self.stdout.write(self._row(choose_config([r for r in rows if weights(r) == pair])))
         self.stdout.write(f"chosen: {chosen.config}")
         self.stdout.write(
             f"unsure replies list the closest articles from score {offer.threshold:.2f} up (offer_threshold; the "
@@ -106,7 +107,7 @@ class Command(BaseCommand):
     def _row(row, *, marker: str = "") -> str:
         c = row.config
         return (
-            f"{c.neighbour_weight:9.2f}  {c.intent_weight:6.2f}  {c.other_business_weight:8.2f}  "
+            f"{c.neighbour_weight:9.2f}  {c.unknown_weight:7.2f}  {c.intent_weight:6.2f}  {c.other_business_weight:8.2f}  "
             f"{c.answer_threshold:10.2f}  {c.unsure_threshold:10.2f}  "
             f"{row.intent_accuracy:10.1%}  {row.oos_recall:10.1%}  {row.handover_precision:9.1%}  "
             f"{row.faq_answered_correctly:12.1%}  {row.unseen_answered_correctly:15.1%}{marker}"
