@@ -3,13 +3,18 @@ typos, and which words of a message the shop's own text never uses."""
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Iterable
+from functools import cache
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .embedder import TOKENIZER_PATH
 
 # A typo counts between words of five letters or more, one edit apart (a transposition is one
 # edit), two when both have ten or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
@@ -50,6 +55,12 @@ def word_forms(word: str) -> set[str]:
     return forms
 
 
+def typo_edits(first: int, second: int) -> int:
+    """The edits a typo may make between words of these two lengths (0: no typo counts)."""
+    shorter = min(first, second)
+    return 2 if shorter >= TYPO_LONG_LENGTH else 1 if shorter >= TYPO_MIN_LENGTH else 0
+
+
 def typo_edits_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """The edits a typo may make between words of these lengths (0 where no typo counts)."""
     shorter = np.minimum.outer(first, second)
@@ -60,10 +71,13 @@ _ENDINGS = ("ing", "ed", "es", "e", "s")
 
 
 def stem(word: str) -> str:
-    """A key that the usual forms of a word share: one ending off ("-ing", "-ed", "-es", "-e",
-    "-s", at least three letters left), then a doubled final consonant single ("shipped",
+    """A key that the usual forms of a word share: "-ied"/"-ies" after a consonant as "-y"
+    ("copied", "copies" and "copy" are "copy"); otherwise one ending off ("-ing", "-ed", "-es",
+    "-e", "-s", at least three letters left), then a doubled final consonant single ("shipped",
     "shipping" and "ships" are "ship"; "damaged", "damages" and "damage" are "damag"). Only ever
     compared with other keys, never shown."""
+    if len(word) > 4 and word.endswith(("ied", "ies")) and word[-4] not in "aeiou":
+        return word[:-3] + "y"
     for ending in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             word = word[: -len(ending)]
@@ -73,16 +87,41 @@ def stem(word: str) -> str:
     return word
 
 
-_APOSTROPHES_RE = re.compile("['\u2019\u2018\u02bc]")
-_LETTERS_RE = re.compile(r"[a-z]+")
+_COMBINING_MARKS_RE = re.compile("[\u0300-\u036f]")
+_APOSTROPHES_RE = re.compile("['\u2019\u2018\u02bc\u00b4`]")
+# What a contraction adds to a word: "haven't" is "have", "I've" "I", "child's" "child".
+_CLITICS_RE = re.compile(r"(?<=[^\W\d_])(?:n't|'(?:ve|ll|re|m|d|s))(?![^\W\d_])")
+_LETTERS_RE = re.compile(r"[^\W\d_]+")  # runs of letters, of any alphabet
 STOP_WORDS = ENGLISH_STOP_WORDS
 
 
 def content_words(text: str) -> list[str]:
-    """The words of ``text`` that carry its topic: lower-case runs of letters ("don't" is "dont"),
-    three letters or more, not English stop words ("the", "how", "my")."""
-    folded = _APOSTROPHES_RE.sub("", text.lower())
+    """The words of ``text`` that carry its topic: lower-case runs of letters without accents
+    ("café" is "cafe"), contractions without what they add ("haven't" is "have"), three letters or
+    more, not English stop words ("the", "how", "my")."""
+    folded = unicodedata.normalize(
+        "NFKD", _APOSTROPHES_RE.sub("'", text.lower())
+    )  # first: NFKD splits an acute accent (U+00B4) used as one
+    folded = _CLITICS_RE.sub("", _COMBINING_MARKS_RE.sub("", folded))
     return [w for w in _LETTERS_RE.findall(folded) if len(w) > 2 and w not in STOP_WORDS]
+
+
+@cache
+def dictionary_words() -> frozenset[str]:
+    """English words, for telling a typo from another word: the whole words of the bundled MiniLM
+    tokenizer's vocabulary (BERT's uncased WordPiece; about 22,500). "contract" is a word, so it is
+    not a typo of "contact"; "pasword" is not, so it is one of "password". Empty if the file is
+    missing (then every word may be a typo, as before)."""
+    try:
+        vocabulary = json.loads(TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
+    except (OSError, ValueError, KeyError):
+        return frozenset()
+    return frozenset(w for w in vocabulary if w.isalpha() and w.isascii())
+
+
+# Unknown words checked for a typo per message; any beyond are unknown (a message with this many
+# unknown long words is not the shop's, and the check must stay cheap for any input).
+MAX_TYPO_CHECKS = 32
 
 
 class Vocabulary:
@@ -90,9 +129,10 @@ class Vocabulary:
     product names), to tell how much of a message the shop's own words cover.
 
     A message word is known when the text has it as written, in another regular form (plural,
-    "-ing", "-ed": ``word_forms``, ``stem``) or one typo away (``typo_edits_allowed``). "my
-    child's school hasn't replied" uses words the shop never does; "my parcel was delivered
-    damaged" uses none it does not, whichever article it is about.
+    "-ing", "-ed": ``word_forms``, ``stem``) or, if it is not itself an English word
+    (``dictionary_words``), one typo away (``typo_edits_allowed``). "my child's school hasn't
+    replied" uses words the shop never does; "my parcel was delivered damaged" uses none it does
+    not, whichever article it is about.
     """
 
     def __init__(self, texts: Iterable[str]) -> None:
@@ -101,8 +141,12 @@ class Vocabulary:
             words.update(content_words(text))
         self.words = frozenset(words)
         self._stems = frozenset(stem(w) for w in words)
-        self._long = sorted(w for w in words if len(w) >= TYPO_MIN_LENGTH)
-        self._long_lengths = np.array([len(w) for w in self._long], dtype=np.int64)
+        # Words long enough for a typo, by length: a word is compared only with those of a length
+        # a typo can reach (one or two letters either way).
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(words):
+            if len(word) >= TYPO_MIN_LENGTH:
+                self._by_length.setdefault(len(word), []).append(word)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -110,28 +154,29 @@ class Vocabulary:
     def _knows_form(self, word: str) -> bool:
         return word in self.words or stem(word) in self._stems or any(f in self.words for f in word_forms(word))
 
-    def _near(self, words: list[str]) -> np.ndarray:
-        """Per word, whether a word of the vocabulary is one typo away from it."""
-        if not words or not self._long:
-            return np.zeros(len(words), dtype=bool)
-        distance = process.cdist(words, self._long, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
-        allowed = typo_edits_allowed(np.array([len(w) for w in words]), self._long_lengths)
-        return ((distance <= allowed) & (allowed > 0)).any(axis=1)
+    def _near(self, word: str) -> bool:
+        """Whether a word of the vocabulary is one typo away from ``word``."""
+        for length, words in self._by_length.items():
+            allowed = typo_edits(len(word), length)
+            if (
+                allowed
+                and abs(length - len(word)) <= allowed
+                and process.extractOne(word, words, scorer=OSA.distance, score_cutoff=allowed) is not None
+            ):
+                return True
+        return False
 
     def unknown_words(self, text: str, *, also: Vocabulary | None = None) -> list[str]:
         """The content words of ``text`` (each once) that neither this vocabulary nor ``also`` knows."""
         vocabularies = [v for v in (self, also) if v is not None]
-        words = list(dict.fromkeys(content_words(text)))
-        unknown = [w for w in words if not any(v._knows_form(w) for v in vocabularies)]
-        candidates = [w for w in unknown if len(w) >= TYPO_MIN_LENGTH]
-        near = np.zeros(len(candidates), dtype=bool)
-        for vocabulary in vocabularies:
-            near |= vocabulary._near(candidates)
-        typos = {w for w, is_near in zip(candidates, near, strict=True) if is_near}
+        unknown = [w for w in dict.fromkeys(content_words(text)) if not any(v._knows_form(w) for v in vocabularies)]
+        english = dictionary_words()
+        checkable = [w for w in unknown if len(w) >= TYPO_MIN_LENGTH and w not in english][:MAX_TYPO_CHECKS]
+        typos = {w for w in checkable if any(v._near(w) for v in vocabularies)}
         return [w for w in unknown if w not in typos]
 
     def unknown_share(self, text: str, *, also: Vocabulary | None = None) -> float:
-        """The share of the content words of ``text`` (each once) that are unknown (``unknown_words``):
-        0 for a message without content words ("ok", "where is it?")."""
+        """The share of the content words of ``text`` (each once) that are unknown
+        (``unknown_words``): 0 for a message without content words ("ok", "where is it?")."""
         words = set(content_words(text))
         return len(self.unknown_words(text, also=also)) / len(words) if words else 0.0
