@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from .types import Entities, ProductMatch
-from .words import TYPO_MIN_LENGTH, typo_edits_allowed, word_forms
+from .words import SHORT_TYPO_LENGTH, TYPO_MIN_LENGTH, dictionary_words, typo_edits_allowed, word_forms
 
 # Ticket references are "TCK-00042"; customers also type "tck 42", "TCK00042" or "ticket 00318".
 _TICKET_RE = re.compile(r"\b(?:tck[-\s#]?|ticket\s*(?:no\.?|number|nr|#)?\s*)(\d{1,6})\b", re.IGNORECASE)
@@ -175,10 +175,17 @@ class ProductMatcher:
             for form in word_forms(word):
                 if form in self._position:
                     found[self._position[form]] = True
-        long_words = [q for q in query_words if len(q) >= TYPO_MIN_LENGTH]
+        english = dictionary_words()
+        long_words = [
+            q for q in query_words if len(q) >= TYPO_MIN_LENGTH or (len(q) == SHORT_TYPO_LENGTH and q not in english)
+        ]
         if long_words:
             distance = process.cdist(long_words, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
-            allowed = typo_edits_allowed(np.array([len(q) for q in long_words]), self._lengths)
+            allowed = typo_edits_allowed(
+                np.array([len(q) for q in long_words]),
+                self._lengths,
+                made_up=np.array([q not in english for q in long_words]),
+            )
         as_written = found.copy()
         if long_words:
             found |= ((distance <= allowed) & (allowed > 0)).any(axis=0)

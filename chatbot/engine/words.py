@@ -61,10 +61,19 @@ def typo_edits(first: int, second: int) -> int:
     return 2 if shorter >= TYPO_LONG_LENGTH else 1 if shorter >= TYPO_MIN_LENGTH else 0
 
 
-def typo_edits_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The edits a typo may make between words of these lengths (0 where no typo counts)."""
+# A word that is no English word (``dictionary_words``) may be a typo of a four-letter word too:
+# "mowr" is "mower", "hoze" "hose", "lammp" "lamp"; "house" is an English word, not a typo of "hose".
+SHORT_TYPO_LENGTH = 4
+
+
+def typo_edits_allowed(first: np.ndarray, second: np.ndarray, *, made_up: np.ndarray | None = None) -> np.ndarray:
+    """The edits a typo may make between words of these lengths (0 where no typo counts).
+    ``made_up`` says, per word of ``first``, whether it is no English word (``SHORT_TYPO_LENGTH``)."""
     shorter = np.minimum.outer(first, second)
-    return np.where(shorter >= TYPO_LONG_LENGTH, 2, np.where(shorter >= TYPO_MIN_LENGTH, 1, 0))
+    allowed = np.where(shorter >= TYPO_LONG_LENGTH, 2, np.where(shorter >= TYPO_MIN_LENGTH, 1, 0))
+    if made_up is not None:
+        allowed = np.where((shorter == SHORT_TYPO_LENGTH) & np.asarray(made_up, dtype=bool)[:, None], 1, allowed)
+    return allowed
 
 
 _ENDINGS = ("ing", "ed", "es", "e", "s")

@@ -17,6 +17,7 @@ from chatbot.engine.entities import (
     mentioned_names,
 )
 from chatbot.engine.types import ProductMatch
+from chatbot.engine.words import dictionary_words
 
 PRODUCTS = ["Electric Hedge Trimmer", "Pressure Washer 130 bar", "Cordless Lawn Mower 40V", "Petrol Lawn Mower 46 cm"]
 
@@ -69,6 +70,9 @@ def test_product_names_match_despite_typos():
         ("how much is the barbeque kettle", "Charcoal Barbecue Kettle 57 cm"),
         ("is the pressure wahser in stock", "Pressure Washer 130 bar"),
         ("the leaves are everywhere, which blower", "Leaf Blower"),  # f to ves
+        ("is the lawn mowr in stock", "Cordless Lawn Mower 40V"),  # a made-up word, four letters
+        ("how much is the desk lammp", "LED Desk Lamp"),
+        ("garden hoze", "Garden Hose 25 m"),
     ],
 )
 def test_product_names_match_plurals_and_typos(text, expected):
@@ -236,10 +240,13 @@ def _plural_forms(w):
 
 def _same_word(q, w):
     """The rule written out: equal, one the other's regular plural, or a typo between words of
-    five letters or more (one edit; two when both have ten or more)."""
+    five letters or more (one edit; two when both have ten or more), or of four when the
+    message's word is no English word."""
     if q == w or q in _plural_forms(w) or w in _plural_forms(q):
         return True
     shorter = min(len(q), len(w))
+    if shorter == 4 and q not in dictionary_words():
+        return _edits(q, w) <= 1
     return shorter >= 5 and _edits(q, w) <= (2 if shorter >= 10 else 1)
 
 
@@ -267,15 +274,20 @@ def _reference_product_match(names, text, limit=3):
 
 def test_product_matching_agrees_with_the_word_by_word_loop_on_a_large_catalogue():
     words = sorted({w for a in load_articles() for w in re.findall(r"[a-z]{4,}", a.body.lower())})
+    four = [w for w in words if len(w) == 4]
     generator = random.Random(7)
     names = [*load_product_names(), *(" ".join(generator.sample(words, 3)).title() for _ in range(600)), "", "40V"]
     messages = [m.text for m in load_split("tuning")[::2]]
     messages += [
         "hedge trimer",
         "cordless mower 40v",
+        "lawn mowr",
+        "garden hoze and a desk lammp",
         "",
         "the and for",
         *(" ".join(generator.sample(words, 4)) for _ in range(40)),
+        # four-letter words with a typo: one letter changed
+        *(" ".join(w[:2] + "q" + w[3:] for w in generator.sample(four, 3)) for _ in range(40)),
     ]
     matcher = ProductMatcher(names)
 
