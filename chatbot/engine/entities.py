@@ -15,7 +15,7 @@ from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from .types import Entities, ProductMatch
-from .words import SHORT_TYPO_LENGTH, TYPO_MIN_LENGTH, dictionary_words, typo_edits_allowed, word_forms
+from .words import may_be_typo, typo_edits_allowed, word_forms
 
 # Ticket references are "TCK-00042"; customers also type "tck 42", "TCK00042" or "ticket 00318".
 _TICKET_RE = re.compile(r"\b(?:tck[-\s#]?|ticket\s*(?:no\.?|number|nr|#)?\s*)(\d{1,6})\b", re.IGNORECASE)
@@ -140,8 +140,8 @@ class ProductMatcher:
     """Typo-tolerant product-name matching against a list of names given by the caller.
 
     A product's score is the idf-weighted share of its name's words that appear in the message,
-    in the singular or the plural or with a typo (``typo_edits_allowed``: "trimer" finds
-    "Trimmer"). Words shared by many names ("garden") weigh less than distinctive ones ("hose").
+    in the singular or the plural or with a typo (``may_be_typo``, ``typo_edits_allowed``:
+    "trimer" finds "Trimmer"). Words shared by many names ("garden") weigh less than distinctive ones ("hose").
 
     Each distinct word of the catalogue is compared once per message, all at once in rapidfuzz's
     ``cdist``, and the names are scored with one sparse product: with 1,000 products a message
@@ -175,19 +175,12 @@ class ProductMatcher:
             for form in word_forms(word):
                 if form in self._position:
                     found[self._position[form]] = True
-        english = dictionary_words()
-        long_words = [
-            q for q in query_words if len(q) >= TYPO_MIN_LENGTH or (len(q) == SHORT_TYPO_LENGTH and q not in english)
-        ]
-        if long_words:
-            distance = process.cdist(long_words, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
-            allowed = typo_edits_allowed(
-                np.array([len(q) for q in long_words]),
-                self._lengths,
-                made_up=np.array([q not in english for q in long_words]),
-            )
+        typos = [q for q in query_words if may_be_typo(q)]
+        if typos:
+            distance = process.cdist(typos, self._vocabulary, scorer=OSA.distance, dtype=np.int64, score_cutoff=2)
+            allowed = typo_edits_allowed(np.array([len(q) for q in typos]), self._lengths)
         as_written = found.copy()
-        if long_words:
+        if typos:
             found |= ((distance <= allowed) & (allowed > 0)).any(axis=0)
         hits = self._weights @ found.astype(np.float64)
         scores = np.divide(hits, self._totals, out=np.zeros_like(hits), where=self._totals > 0)

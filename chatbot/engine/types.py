@@ -70,7 +70,7 @@ class ProductMatch:
     # other words. Not part of equality.
     matched: float = field(default=0.0, compare=False)
     # Whether a word of the name (not an auxiliary word such as "can") is in the message as written
-    # or in its plural, not only through a typo ("catering" is one letter from "Watering").
+    # or in its plural, not only through a typo ("watring can": "can" alone does not name it).
     exact: bool = field(default=True, compare=False)
 
 

@@ -16,11 +16,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .embedder import TOKENIZER_PATH
 
-# A typo counts between words of five letters or more, one edit apart (a transposition is one
-# edit), two when both have ten or more: "trimer" is "Trimmer" and "presure" is "Pressure", but
-# "house" is not "Hose", "team" is not "Steam", "electrician" is not "Electric" and "pleasure"
-# is not "Pressure".
-TYPO_MIN_LENGTH = 5
+# A typo is a word that is no English word (``dictionary_words``), one edit (a transposition is
+# one edit) from a word of four letters or more, two when both have ten or more: "trimer" is
+# "Trimmer", "presure" "Pressure", "mowr" "Mower", "hoze" "Hose"; but "house" is not "Hose",
+# "team" not "Steam", "stream" not "Steam" and "catering" not "Watering" (English words), and
+# "electrician" is not "Electric" (three edits).
+TYPO_MIN_LENGTH = 4
 TYPO_LONG_LENGTH = 10
 
 _SIBILANT_ENDINGS = ("s", "x", "z", "ch", "sh", "o")
@@ -55,25 +56,23 @@ def word_forms(word: str) -> set[str]:
     return forms
 
 
+def may_be_typo(word: str) -> bool:
+    """Whether ``word`` (a message's) may be a misspelling: long enough and no English word."""
+    return len(word) >= TYPO_MIN_LENGTH and word not in dictionary_words()
+
+
 def typo_edits(first: int, second: int) -> int:
-    """The edits a typo may make between words of these two lengths (0: no typo counts)."""
+    """The edits a typo may make between words of these two lengths (0: no typo counts); the
+    message's word must be one that ``may_be_typo``."""
     shorter = min(first, second)
     return 2 if shorter >= TYPO_LONG_LENGTH else 1 if shorter >= TYPO_MIN_LENGTH else 0
 
 
-# A word that is no English word (``dictionary_words``) may be a typo of a four-letter word too:
-# "mowr" is "mower", "hoze" "hose", "lammp" "lamp"; "house" is an English word, not a typo of "hose".
-SHORT_TYPO_LENGTH = 4
-
-
-def typo_edits_allowed(first: np.ndarray, second: np.ndarray, *, made_up: np.ndarray | None = None) -> np.ndarray:
-    """The edits a typo may make between words of these lengths (0 where no typo counts).
-    ``made_up`` says, per word of ``first``, whether it is no English word (``SHORT_TYPO_LENGTH``)."""
+def typo_edits_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``typo_edits`` for every pair of lengths in ``first`` (the message's words that
+    ``may_be_typo``) and ``second``, as a matrix."""
     shorter = np.minimum.outer(first, second)
-    allowed = np.where(shorter >= TYPO_LONG_LENGTH, 2, np.where(shorter >= TYPO_MIN_LENGTH, 1, 0))
-    if made_up is not None:
-        allowed = np.where((shorter == SHORT_TYPO_LENGTH) & np.asarray(made_up, dtype=bool)[:, None], 1, allowed)
-    return allowed
+    return np.where(shorter >= TYPO_LONG_LENGTH, 2, np.where(shorter >= TYPO_MIN_LENGTH, 1, 0))
 
 
 _ENDINGS = ("ing", "ed", "es", "e", "s")
@@ -138,8 +137,8 @@ class Vocabulary:
     product names), to tell how much of a message the shop's own words cover.
 
     A message word is known when the text has it as written, in another regular form (plural,
-    "-ing", "-ed": ``word_forms``, ``stem``) or, if it is not itself an English word
-    (``dictionary_words``), one typo away (``typo_edits_allowed``). "my child's school hasn't
+    "-ing", "-ed": ``word_forms``, ``stem``) or as a typo of one of its words (``may_be_typo``,
+    ``typo_edits``). "my child's school hasn't
     replied" uses words the shop never does; "my parcel was delivered damaged" uses none it does
     not, whichever article it is about.
     """
@@ -179,8 +178,7 @@ class Vocabulary:
         """The content words of ``text`` (each once) that neither this vocabulary nor ``also`` knows."""
         vocabularies = [v for v in (self, also) if v is not None]
         unknown = [w for w in dict.fromkeys(content_words(text)) if not any(v._knows_form(w) for v in vocabularies)]
-        english = dictionary_words()
-        checkable = [w for w in unknown if len(w) >= TYPO_MIN_LENGTH and w not in english][:MAX_TYPO_CHECKS]
+        checkable = [w for w in unknown if may_be_typo(w)][:MAX_TYPO_CHECKS]
         typos = {w for w in checkable if any(v._near(w) for v in vocabularies)}
         return [w for w in unknown if w not in typos]
 
