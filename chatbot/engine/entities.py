@@ -141,7 +141,8 @@ class ProductMatcher:
 
     A product's score is the idf-weighted share of its name's words that appear in the message,
     in the singular or the plural or with a typo (``may_be_typo``, ``typo_edits_allowed``:
-    "trimer" finds "Trimmer"). Words shared by many names ("garden") weigh less than distinctive ones ("hose").
+    "trimer" finds "Trimmer"). Words shared by many names ("garden") weigh less than distinctive
+    ones ("hose").
 
     Each distinct word of the catalogue is compared once per message, all at once in rapidfuzz's
     ``cdist``, and the names are scored with one sparse product: with 1,000 products a message

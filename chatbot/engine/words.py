@@ -61,16 +61,9 @@ def may_be_typo(word: str) -> bool:
     return len(word) >= TYPO_MIN_LENGTH and word not in dictionary_words()
 
 
-def typo_edits(first: int, second: int) -> int:
-    """The edits a typo may make between words of these two lengths (0: no typo counts); the
-    message's word must be one that ``may_be_typo``."""
-    shorter = min(first, second)
-    return 2 if shorter >= TYPO_LONG_LENGTH else 1 if shorter >= TYPO_MIN_LENGTH else 0
-
-
 def typo_edits_allowed(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """``typo_edits`` for every pair of lengths in ``first`` (the message's words that
-    ``may_be_typo``) and ``second``, as a matrix."""
+    """The edits a typo may make between words of these lengths, for every pair of lengths in
+    ``first`` (the message's words that ``may_be_typo``) and ``second`` (0: no typo counts)."""
     shorter = np.minimum.outer(first, second)
     return np.where(shorter >= TYPO_LONG_LENGTH, 2, np.where(shorter >= TYPO_MIN_LENGTH, 1, 0))
 
@@ -107,9 +100,8 @@ def content_words(text: str) -> list[str]:
     """The words of ``text`` that carry its topic: lower-case runs of letters without accents
     ("café" is "cafe"), contractions without what they add ("haven't" is "have"), three letters or
     more, not English stop words ("the", "how", "my")."""
-    folded = unicodedata.normalize(
-        "NFKD", _APOSTROPHES_RE.sub("'", text.lower())
-    )  # first: NFKD splits an acute accent (U+00B4) used as one
+    # Apostrophes first: NFKD splits an acute accent (U+00B4) typed as one into a space and a mark.
+    folded = unicodedata.normalize("NFKD", _APOSTROPHES_RE.sub("'", text.lower()))
     folded = _CLITICS_RE.sub("", _COMBINING_MARKS_RE.sub("", folded))
     return [w for w in _LETTERS_RE.findall(folded) if len(w) > 2 and w not in STOP_WORDS]
 
@@ -117,7 +109,7 @@ def content_words(text: str) -> list[str]:
 @cache
 def dictionary_words() -> frozenset[str]:
     """English words, for telling a typo from another word: the whole words of the bundled MiniLM
-    tokenizer's vocabulary (BERT's uncased WordPiece; about 22,500). "contract" is a word, so it is
+    tokenizer's vocabulary (BERT's uncased WordPiece; 21,745). "contract" is a word, so it is
     not a typo of "contact"; "pasword" is not, so it is one of "password". Empty if the file is
     missing (then every word may be a typo, as before)."""
     try:
@@ -138,9 +130,8 @@ class Vocabulary:
 
     A message word is known when the text has it as written, in another regular form (plural,
     "-ing", "-ed": ``word_forms``, ``stem``) or as a typo of one of its words (``may_be_typo``,
-    ``typo_edits``). "my child's school hasn't
-    replied" uses words the shop never does; "my parcel was delivered damaged" uses none it does
-    not, whichever article it is about.
+    ``typo_edits_allowed``). "my child's school hasn't replied" uses words the shop never does;
+    "my parcel was delivered damaged" uses none it does not, whichever article it is about.
     """
 
     def __init__(self, texts: Iterable[str]) -> None:
@@ -151,10 +142,12 @@ class Vocabulary:
         self._stems = frozenset(stem(w) for w in words)
         # Words long enough for a typo, by length: a word is compared only with those of a length
         # a typo can reach (one or two letters either way).
-        self._by_length: dict[int, list[str]] = {}
+        by_length: dict[int, list[str]] = {}
         for word in sorted(words):
             if len(word) >= TYPO_MIN_LENGTH:
-                self._by_length.setdefault(len(word), []).append(word)
+                by_length.setdefault(len(word), []).append(word)
+        self._lengths = np.array(sorted(by_length), dtype=np.int64)
+        self._by_length = [by_length[length] for length in self._lengths]
 
     def __len__(self) -> int:
         return len(self.words)
@@ -164,12 +157,12 @@ class Vocabulary:
 
     def _near(self, word: str) -> bool:
         """Whether a word of the vocabulary is one typo away from ``word``."""
-        for length, words in self._by_length.items():
-            allowed = typo_edits(len(word), length)
+        allowed = typo_edits_allowed(np.array([len(word)]), self._lengths)[0]
+        for length, edits, words in zip(self._lengths, allowed, self._by_length, strict=True):
             if (
-                allowed
-                and abs(length - len(word)) <= allowed
-                and process.extractOne(word, words, scorer=OSA.distance, score_cutoff=allowed) is not None
+                edits
+                and abs(int(length) - len(word)) <= edits
+                and process.extractOne(word, words, scorer=OSA.distance, score_cutoff=int(edits)) is not None
             ):
                 return True
         return False
