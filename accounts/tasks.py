@@ -1,10 +1,16 @@
-"""Outbox tasks: thin wrappers that take ids and call the services."""
+"""Outbox tasks: thin wrappers that take ids and call ``accounts.outbox``."""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
 
-from . import services
+from celery import shared_task
+from django.conf import settings
+
+from . import outbox
+from .models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -17,35 +23,47 @@ from . import services
 )
 def deliver_notification(self, notification_id: int) -> str:
     try:
-        notification = services.notification_deliver(notification_id=notification_id)
-    except services.TransientDeliveryError as exc:
-        from .models import Notification
-
-        attempts = Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first() or 1
+        notification = outbox.notification_deliver(notification_id=notification_id)
+    except outbox.TransientDeliveryError as exc:
         if self.request.is_eager:
             # In-process (embedded) mode must not sleep through retries inside a request;
             # the row is pending with next_attempt_at and the re-dispatch sends it later.
             return "retry-scheduled"
-        raise self.retry(exc=exc, countdown=services.retry_delay_seconds(attempts)) from exc
+        attempts = Notification.objects.filter(pk=notification_id).values_list("attempts", flat=True).first() or 1
+        raise self.retry(exc=exc, countdown=outbox.retry_delay_seconds(attempts)) from exc
     return notification.status if notification else "skipped"
 
 
-@shared_task(
-    name="accounts.deliver_pending_notifications",
-    acks_late=True,  # safe: each row is claimed before it is sent
-    time_limit=240,
-    soft_time_limit=180,  # the drain stops itself after 120 s and queues another
-)
-def deliver_pending_notifications() -> int:
-    """Send every due outbox row, in batches (``services.notifications_deliver_due``)."""
-    return services.notifications_deliver_due()
+def enqueue_delivery(notification_id: int) -> bool:
+    """Hand a row to the notifications queue; never raises.
+
+    If the broker is unreachable the row simply stays pending: the periodic re-dispatch
+    delivers it once the broker is back. The request that caused the notification has
+    already committed and must not fail or hang because of this.
+    """
+    try:
+        deliver_notification.apply_async(args=[notification_id])
+    except Exception:  # noqa: BLE001 - any broker failure leaves the row for the re-dispatch
+        logger.warning(
+            "Could not enqueue notification %s; it stays pending for re-dispatch", notification_id, exc_info=True
+        )
+        return False
+    return True
 
 
 @shared_task(name="accounts.redispatch_pending_notifications", time_limit=120, soft_time_limit=100)
-def redispatch_pending_notifications() -> int:
-    return services.notifications_redispatch()
+def redispatch_pending_notifications(older_than_seconds: int | None = None) -> int:
+    """Enqueue rows that should have gone out by now; safe to run any time, any number of times
+    (delivery's claim makes a double enqueue harmless). Returns how many were enqueued."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.NOTIFICATION_REDISPATCH_AFTER_SECONDS
+    ids = outbox.notifications_due_ids(older_than_seconds=older_than_seconds)
+    enqueued = sum(1 for pk in ids if enqueue_delivery(pk))
+    if ids:
+        logger.info("Re-dispatched %s of %s pending notification(s)", enqueued, len(ids))
+    return enqueued
 
 
 @shared_task(name="accounts.purge_sent_notifications", time_limit=600)
 def purge_sent_notifications() -> int:
-    return services.notifications_purge_sent()
+    return outbox.notifications_purge_sent()

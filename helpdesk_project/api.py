@@ -27,15 +27,6 @@ def exception_handler(exc, context):
 
 # --- OpenAPI: document the error answers every endpoint can give -----------------------
 
-from drf_spectacular.openapi import AutoSchema  # noqa: E402
-from rest_framework import serializers  # noqa: E402
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.DictField(required=False, help_text="Per-field messages, on validation errors.")
-
-
 ERROR_RESPONSES = {
     "400": "Invalid input; `detail` says why and `errors` lists the fields.",
     "401": "Not authenticated.",
@@ -43,14 +34,33 @@ ERROR_RESPONSES = {
     "404": "Not found, or not yours.",
     "429": "Too many requests; retry later.",
 }
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "Per-field messages, on validation errors.",
+        },
+    },
+    "required": ["detail"],
+}
 
 
-class StockDeskAutoSchema(AutoSchema):
-    """drf-spectacular's schema plus the error answers, so clients (and fuzzers) know them."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        error = self.resolve_serializer(ErrorSerializer, "response").ref
-        for code, description in ERROR_RESPONSES.items():
-            responses.setdefault(code, {"description": description, "content": {"application/json": {"schema": error}}})
-        return responses
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook (``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``): every
+    operation documents the error answers above, so clients (and fuzzers) know them."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

@@ -7,14 +7,15 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.api import urls as accounts_api
-from accounts.views import healthz, ping
 from chatbot.api import urls as chatbot_api
 from inventory.api import urls as inventory_api
 from inventory.views import home
 from tickets.api import urls as tickets_api
 
-handler404 = "accounts.views.page_not_found"
-handler500 = "accounts.views.server_error"
+from .views import healthz, ping
+
+handler404 = "helpdesk_project.views.page_not_found"
+handler500 = "helpdesk_project.views.server_error"
 
 admin.site.site_header = "StockDesk back office"
 admin.site.site_title = "StockDesk"

@@ -2,7 +2,7 @@
 
 Signals, not service calls, because products, categories and stores are also written by the
 admin and the CSV import. Stock changes are ``UPDATE``s that send no signal; the ledger calls
-``storefront_cache.product_changed`` itself (``services._stock_level_changed``).
+``storefront_cache.product_changed`` itself (``services.ledger.stock_level_changed``).
 """
 
 from django.db.models.signals import post_delete, post_save

@@ -26,7 +26,7 @@ rolled-back transaction wrote, and the next read after the commit misses. What b
 
 Keys also carry today's date (launches and delivery estimates move with it). Entries expire after
 ``TTL`` seconds anyway, which bounds staleness if Redis was unreachable when a bump was due (the
-resilient cache then drops the bump; during the outage nothing is read from the cache either).
+cache, set to ignore Redis errors, then drops the bump; during the outage every read misses too).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -66,7 +67,7 @@ def _lookup(version_keys: list[str], key: str) -> tuple[tuple[int, ...], Any]:
     with the current ones and compared, instead of putting the versions into its key (which needs
     the versions first and the entry second).
     """
-    found = cache.get_many([*version_keys, key])
+    found = dict(cache.get_many([*version_keys, key]))
     for version_key in version_keys:
         if version_key not in found:
             value = _fresh_version()
@@ -82,31 +83,14 @@ def _lookup(version_keys: list[str], key: str) -> tuple[tuple[int, ...], Any]:
 
 
 def _bump(keys: list[str]) -> None:
-    incr_or_set_many = getattr(cache, "incr_or_set_many", None)
-    if incr_or_set_many is not None:  # the Redis cache: every key in one round trip
-        incr_or_set_many(keys, _fresh_version())
-        return
-    for key in keys:
-        try:
-            cache.incr(key)
-        except ValueError:  # not set yet (or evicted): any fresh number invalidates
-            cache.set(key, _fresh_version(), timeout=None)
-
-
-class _Bump:
-    """An on-commit bump of some version keys; remembers having run (see ``_writes_pending``)."""
-
-    def __init__(self, keys: list[str]):
-        self.keys = frozenset(keys)
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        _bump(list(self.keys))
+    # A fresh number, never an increment: any new value invalidates every entry built under an
+    # old one, and all keys go in one round trip.
+    value = _fresh_version()
+    cache.set_many(dict.fromkeys(keys, value), timeout=None)
 
 
 def _bump_on_commit(keys: list[str]) -> None:
-    transaction.on_commit(_Bump(keys))
+    transaction.on_commit(partial(_bump, keys))
 
 
 def invalidate_all() -> None:
@@ -127,24 +111,18 @@ def product_changed(pk: int, *, listing_changed: bool = False) -> None:
     _bump_on_commit(keys)
 
 
-def _writes_pending(keys: list[str]) -> bool:
-    """True inside a transaction that changed what ``keys`` version and has not committed yet.
+def _in_transaction() -> bool:
+    """True inside ``transaction.atomic``: what the block changed is not committed yet.
 
-    Such a reader must neither read the cache (it would miss its own writes) nor fill it (a
-    rollback would leave the cache holding data that never existed).
+    Such a reader must neither read the cache (it would miss its own writes, whose version bumps
+    wait for the commit) nor fill it (a rollback would leave the cache holding data that never
+    existed). Pages are read outside transactions, so they use the cache.
     """
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        return False
-    wanted = set(keys)
-    return any(
-        isinstance(callback, _Bump) and not callback.done and callback.keys & wanted
-        for _savepoints, callback, _robust in connection.run_on_commit
-    )
+    return not transaction.get_autocommit()
 
 
 def _cached(key: str, version_keys: list[str], build: Callable[[], Any]) -> Any:
-    if _writes_pending(version_keys):
+    if _in_transaction():
         return build()
     versions, value = _lookup(version_keys, key)
     if value is None:
@@ -175,7 +153,7 @@ def _plain_anonymous_get(request) -> bool:
 
 
 def _anonymous_page(request, name: str, keys: list[str], params: dict, render: Callable[[dict], HttpResponse]):
-    if not _plain_anonymous_get(request) or _writes_pending(keys):
+    if not _plain_anonymous_get(request) or _in_transaction():
         return render({})
     key = f"storefront:page:{name}:{timezone.localdate():%Y%m%d}:{_digest(params)}"
     versions, body = _lookup(keys, key)

@@ -5,7 +5,6 @@ import contextlib
 import kombu.pools
 import pytest
 
-from accounts import drain_flag
 from helpdesk_project.celery import app as celery_app
 
 
@@ -24,7 +23,6 @@ def celery_publishing_to(broker_url: str):
         kombu.pools.reset()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
-        drain_flag.reset_clients()
 
     conf.task_always_eager = False
     conf.broker_url = broker_url

@@ -1,5 +1,5 @@
-"""The password backend that loads a signed-in user with their roles in one query, the plain-SQL
-session read, and the migration that moved existing sessions to the backend."""
+"""Signing in with Django's ModelBackend and database sessions, and the migration that moved the
+sessions of the removed ``accounts.backends.EmailBackend`` back to it."""
 
 from __future__ import annotations
 
@@ -9,51 +9,20 @@ from datetime import timedelta
 import pytest
 from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.backends import PATH, EmailBackend
-from accounts.models import Role, User
-from accounts.sessions import SessionStore
+from accounts.models import User
 
-from .factories import PASSWORD, AgentFactory, CustomerFactory, OpsFactory
+from .factories import PASSWORD, AgentFactory, CustomerFactory
+
+PATH = "django.contrib.auth.backends.ModelBackend"
 
 pytestmark = pytest.mark.django_db
 
-migration = importlib.import_module("accounts.migrations.0003_sessions_use_email_backend")
-
-
-def test_get_user_reads_the_user_and_every_role_in_one_query():
-    user = AgentFactory()
-    user.groups.add(Group.objects.get(name=Role.OPS))
-
-    with CaptureQueriesContext(connection) as queries:
-        loaded = EmailBackend().get_user(user.pk)
-        roles = loaded.role_names
-        flags = (loaded.is_agent, loaded.is_ops, loaded.is_customer)
-
-    assert len(queries) == 1
-    assert loaded == user
-    assert roles == frozenset({Role.AGENT, Role.OPS})
-    assert flags == (True, True, False)
-    assert loaded.password == user.password  # the session hash is checked against it
-    assert not hasattr(loaded, "_role")
-
-
-def test_get_user_without_roles_and_refusals():
-    user = CustomerFactory()
-    user.groups.clear()
-    assert EmailBackend().get_user(user.pk).role_names == frozenset()
-
-    inactive = AgentFactory(is_active=False)
-    assert EmailBackend().get_user(inactive.pk) is None
-    assert EmailBackend().get_user(user.pk + 1000) is None
-    assert EmailBackend().get_user("1 OR 1=1") is None
-    assert EmailBackend().get_user(None) is None
+migration = importlib.import_module("accounts.migrations.0004_sessions_use_model_backend")
 
 
 def test_signed_in_pages_use_the_backend_and_a_password_change_signs_out(client):
@@ -115,21 +84,3 @@ def test_migration_moves_model_backend_sessions_and_keeps_them_signed_in(client,
 
     migration.backwards(apps, None)
     assert _backend_of(old) == migration.OLD
-
-
-def test_session_read_skips_expired_and_tampered_sessions(client, settings):
-    ops = OpsFactory()
-    key = _session(ops, PATH)
-    assert SessionStore(key).load()[SESSION_KEY] == str(ops.pk)
-
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
-    store = SessionStore(key)
-    assert store.load() == {}
-    assert store.session_key is None  # a new key is made if this session is saved
-
-    key = _session(ops, PATH)
-    Session.objects.filter(session_key=key).update(session_data="tampered:data")
-    assert SessionStore(key).load() == {}
-    assert SessionStore("no-such-key-000000000000000000").load() == {}
-    client.cookies[settings.SESSION_COOKIE_NAME] = key
-    assert client.get(reverse("tickets:desk")).status_code == 302

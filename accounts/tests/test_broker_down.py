@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services
+from accounts import tasks as account_tasks
 from accounts.models import Notification
 
 from .conftest import DEAD_BROKER_URL, celery_publishing_to
@@ -34,8 +34,8 @@ def test_request_succeeds_with_broker_down_and_row_is_delivered_later(
 
     # When the broker is back (eager here) and the periodic re-dispatch runs a minute later
     Notification.objects.update(created_at=timezone.now() - timedelta(minutes=2))
-    assert services.notifications_redispatch() == 1
-    assert services.notifications_redispatch() == 0
+    assert account_tasks.redispatch_pending_notifications() == 1
+    assert account_tasks.redispatch_pending_notifications() == 0
 
     # Then the message is delivered exactly once
     notification.refresh_from_db()
@@ -45,4 +45,4 @@ def test_request_succeeds_with_broker_down_and_row_is_delivered_later(
 
 
 def test_enqueue_reports_failure_instead_of_raising(broker_down):
-    assert services.notification_enqueue(notification_id=123456) is False
+    assert account_tasks.enqueue_delivery(123456) is False

@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
 
-from accounts.views import server_error
+from helpdesk_project.views import server_error
 
 # The handler closes broken connections, which touches the connection handler.
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts import health
 from accounts.models import Notification, Store, User
+from helpdesk_project import health
 
 from .conftest import DEAD_BROKER_URL, celery_publishing_to
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts import services
+from accounts import tasks as account_tasks
 from accounts.models import Notification
 from tests.support import celery_worker, sent_mail_files, wait_for
 
@@ -43,7 +44,7 @@ def test_worker_delivers_once(worker):
         )
         assert wait_for(lambda: _status(notification) == Notification.Status.SENT)
         # A second enqueue of the same row (a duplicate message) sends nothing more
-        assert services.notification_enqueue(notification_id=notification.pk) is True
+        assert account_tasks.enqueue_delivery(notification.pk) is True
         time.sleep(2)
     files = sent_mail_files(worker)
     assert len(files) == 1
@@ -59,6 +60,6 @@ def test_row_stays_pending_while_broker_down_then_worker_delivers(worker):
 
     Notification.objects.filter(pk=notification.pk).update(created_at=timezone.now() - timedelta(minutes=2))
     with celery_publishing_to(settings.CELERY_BROKER_URL):
-        assert services.notifications_redispatch() == 1
+        assert account_tasks.redispatch_pending_notifications() == 1
         assert wait_for(lambda: _status(notification) == Notification.Status.SENT)
     assert len(sent_mail_files(worker)) == 1

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from accounts import services
+from accounts import outbox, services
 from accounts.models import Notification
 from accounts.sms import LocMemSMSBackend
 from accounts.tasks import deliver_notification, redispatch_pending_notifications
@@ -93,7 +94,7 @@ def test_redispatch_and_task_together_deliver_a_pending_row_once(django_capture_
 def test_redispatch_leaves_fresh_rows_to_their_own_task(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         _notify()
-    assert services.notifications_redispatch() == 0
+    assert redispatch_pending_notifications() == 0
     assert mail.outbox == []
 
 
@@ -104,7 +105,7 @@ def test_a_concurrent_claim_loses_and_sends_nothing(django_capture_on_commit_cal
     Notification.objects.filter(pk=notification.pk).update(
         status=Notification.Status.SENDING, claimed_until=timezone.now() + timedelta(minutes=5)
     )
-    assert services.notification_deliver(notification_id=notification.pk) is None
+    assert outbox.notification_deliver(notification_id=notification.pk) is None
     assert mail.outbox == []
 
 
@@ -116,7 +117,7 @@ def test_an_expired_claim_is_taken_over(django_capture_on_commit_callbacks):
         status=Notification.Status.SENDING, claimed_until=timezone.now() - timedelta(seconds=1)
     )
     _age(notification)
-    assert services.notifications_redispatch() == 1
+    assert redispatch_pending_notifications() == 1
     assert len(mail.outbox) == 1
 
 
@@ -152,7 +153,7 @@ def test_notify_rejects_bad_input_and_writes_nothing(bad):
 
 def test_transient_failure_is_retried_later_then_sent(monkeypatch, django_capture_on_commit_callbacks):
     calls = {"n": 0}
-    real_send = services.EmailMultiAlternatives.send
+    real_send = outbox.EmailMultiAlternatives.send
 
     def flaky_send(self, fail_silently=False):
         calls["n"] += 1
@@ -160,7 +161,7 @@ def test_transient_failure_is_retried_later_then_sent(monkeypatch, django_captur
             raise smtplib.SMTPServerDisconnected("connection dropped")
         return real_send(self, fail_silently=fail_silently)
 
-    monkeypatch.setattr(services.EmailMultiAlternatives, "send", flaky_send)
+    monkeypatch.setattr(outbox.EmailMultiAlternatives, "send", flaky_send)
     with django_capture_on_commit_callbacks(execute=True):
         notification = _notify()
     notification.refresh_from_db()
@@ -171,10 +172,10 @@ def test_transient_failure_is_retried_later_then_sent(monkeypatch, django_captur
     assert notification.next_attempt_at > timezone.now()
     # Not due yet: the sweeper leaves it alone
     _age(notification)
-    assert services.notifications_redispatch() == 0
+    assert redispatch_pending_notifications() == 0
     # Once due, it is delivered exactly once
     Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert services.notifications_redispatch() == 1
+    assert redispatch_pending_notifications() == 1
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
     assert notification.attempts == 2
@@ -187,7 +188,7 @@ def test_final_failure_is_marked_visibly(monkeypatch, settings, django_capture_o
     def always_down(self, fail_silently=False):
         raise smtplib.SMTPServerDisconnected("server down")
 
-    monkeypatch.setattr(services.EmailMultiAlternatives, "send", always_down)
+    monkeypatch.setattr(outbox.EmailMultiAlternatives, "send", always_down)
     with django_capture_on_commit_callbacks(execute=True):
         notification = _notify()
     Notification.objects.filter(pk=notification.pk).update(next_attempt_at=timezone.now())
@@ -202,7 +203,7 @@ def test_refused_recipient_fails_at_once(monkeypatch, django_capture_on_commit_c
     def refused(self, fail_silently=False):
         raise smtplib.SMTPRecipientsRefused({"someone@example.com": (550, b"no such user")})
 
-    monkeypatch.setattr(services.EmailMultiAlternatives, "send", refused)
+    monkeypatch.setattr(outbox.EmailMultiAlternatives, "send", refused)
     with django_capture_on_commit_callbacks(execute=True):
         notification = _notify()
     notification.refresh_from_db()
@@ -252,18 +253,18 @@ def test_purge_keeps_failed_and_recent_rows(django_capture_on_commit_callbacks):
     failed = _notify("failed")
     Notification.objects.filter(pk=failed.pk).update(status=Notification.Status.FAILED)
     Notification.objects.filter(pk=old.pk).update(sent_at=timezone.now() - timedelta(days=91))
-    assert services.notifications_purge_sent() == 1
+    assert outbox.notifications_purge_sent() == 1
     assert set(Notification.objects.values_list("idempotency_key", flat=True)) == {"recent", "failed"}
 
 
 def test_message_id_is_stable_per_notification(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         notification = _notify("stable:1")
-    services.notification_deliver(notification_id=notification.pk)
+    outbox.notification_deliver(notification_id=notification.pk)
     Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING, sent_at=None)
-    services.notification_deliver(notification_id=notification.pk)
+    outbox.notification_deliver(notification_id=notification.pk)
     first, second = (m.extra_headers["Message-ID"] for m in mail.outbox)
-    assert first == second == services.notification_message_id(notification)
+    assert first == second == outbox.notification_message_id(notification)
     assert first.endswith("@stockdesk.local>")
 
 
@@ -284,6 +285,41 @@ def test_the_written_email_is_multipart_with_a_fresh_boundary_and_parses_back(dj
         text, html = parsed.get_payload()
         assert (text.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
         assert parsed.get_boundary().startswith("===============")
-        assert len(parsed.get_boundary()) == 49
     assert message_from_bytes(written[0], policy=policy.default).get_payload()[0].get_content() == tricky
     assert boundaries[0] != boundaries[1]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not connection.features.has_select_for_update_skip_locked, reason="concurrent claims need row locks"
+)
+def test_two_workers_delivering_the_same_rows_at_once_send_each_once():
+    # Given 40 pending rows, and two workers that each try to deliver all of them at once
+    with transaction.atomic():
+        ids = [_notify(f"race:{i}").pk for i in range(40)]
+    mail.outbox.clear()
+    Notification.objects.update(status=Notification.Status.PENDING, sent_at=None, attempts=0)
+    errors = []
+    start = threading.Barrier(2)
+
+    def deliver(order):
+        try:
+            start.wait(timeout=10)
+            for pk in order:
+                outbox.notification_deliver(notification_id=pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(order,)) for order in (ids, ids[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then every row went out exactly once, claimed once
+    assert errors == []
+    sent = [m.extra_headers["X-StockDesk-Notification"] for m in mail.outbox]
+    assert sorted(sent) == sorted(str(pk) for pk in ids)
+    assert Notification.objects.filter(status=Notification.Status.SENT, attempts=1).count() == 40

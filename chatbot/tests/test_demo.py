@@ -38,7 +38,7 @@ def test_demo_questions_are_not_copied_from_the_evaluation_set():
 
 
 def test_seed_demo_command_includes_the_help_centre(db, monkeypatch):
-    import accounts.management.commands.seed_demo as seed_demo
+    import helpdesk_project.management.commands.seed_demo as seed_demo
 
     for name in ("seed_accounts", "seed_inventory", "seed_helpdesk"):
         monkeypatch.setattr(seed_demo, name, lambda report: None)  # covered by their own apps' tests

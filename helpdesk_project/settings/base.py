@@ -52,20 +52,21 @@ INSTALLED_APPS = [
     "inventory",
     "tickets",
     "chatbot",
+    # Project-wide management commands that touch every app (seed_demo, seed_scaled).
+    "helpdesk_project",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "accounts.middleware.RejectNulBytesMiddleware",
+    "helpdesk_project.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-csp's, with the site-wide policy string built once (accounts/middleware.py).
-    "accounts.middleware.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,25 +102,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
 else:
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend, timestamps read by psycopg's compiled loader (accounts/postgresql/base.py).
-        DATABASES["default"]["ENGINE"] = "accounts.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
-    if env.bool("DB_PREPARED_STATEMENTS", default=True):
-        # Server-side parameters and psycopg's prepared statements: a statement run twice on a
-        # connection is parsed and planned once. Django turns them off by default for the sake of
-        # transaction-mode poolers (pgbouncer), which StockDesk does not use: each process keeps
-        # its own psycopg pool. Measured on checkout: PostgreSQL's CPU per order 4.1 -> 3.1 ms,
-        # time in the driver 5.1 -> 2.8 ms (docs/performance.md). Set DB_PREPARED_STATEMENTS=0
-        # behind pgbouncer in transaction mode. PostgreSQL re-plans a prepared statement when a
-        # migration alters its tables; only a changed *type* of a column that old code selects
-        # makes it fail ("cached plan must not change result type") until the old processes
-        # are replaced, which a deploy does right after the release phase's migrate.
-        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=2)
     if env.bool("DB_POOL", default=True):
-        # psycopg 3's pool; Django requires CONN_MAX_AGE = 0 with it.
+        # psycopg 3's pool (Django's documented "pool" option); Django requires CONN_MAX_AGE = 0 with it.
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN", default=2),
             "max_size": env.int("DB_POOL_MAX", default=10),
@@ -136,17 +122,24 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Degrades to "no cache" while Redis is unreachable instead of failing requests.
-            "BACKEND": "accounts.cache.ResilientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "stockdesk",
-            # Short timeouts: a dead Redis must make a request slower, never hang it.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {
+                # The cache only ever holds copies (pages, listings, rate-limit counters): while Redis
+                # is unreachable, reads miss and writes are dropped instead of failing the request.
+                # /healthz still reports the cache as down (helpdesk_project/health.py).
+                "IGNORE_EXCEPTIONS": True,
+                # Short timeouts: a dead Redis must make a request slower, never hang it.
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
-    # Sessions stay in the database only (not cached_db, which would save one query per signed-in
-    # page): while Redis is unreachable the cache drops deletes, so a logout or a rotated session
-    # key would come back to life from Redis afterwards. Revocation must not depend on Redis.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Sessions stay in the database (Django's default engine), not the cache: while Redis is
+    # unreachable the cache drops deletes, so a logout or a rotated session key would come back
+    # to life from Redis afterwards. Revocation must not depend on Redis.
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stockdesk"}}
 
@@ -169,15 +162,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Database sessions, read in plain SQL on every request (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
-
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend that reads the user and their roles in one query (accounts/backends.py).
-    "accounts.backends.EmailBackend",
+    # Django's own; User.objects.get_by_natural_key matches the email case-insensitively.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Argon2id first, as Django's password docs recommend: memory-hard (100 MiB per hash with Django's
 # defaults) and, measured on this 2-core machine, 0.27 s of CPU per hash against 0.60 s for
@@ -261,9 +251,6 @@ SMS_FILE_PATH = env("SMS_FILE_PATH", default=str(VAR_DIR / "sms.log"))
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_CLAIM_SECONDS = env.int("NOTIFICATION_CLAIM_SECONDS", default=300)
 NOTIFICATION_REDISPATCH_AFTER_SECONDS = env.int("NOTIFICATION_REDISPATCH_AFTER_SECONDS", default=60)
-# How long "a batch delivery is queued" holds back new publishes (accounts/drain_flag.py): the
-# longest a lost drain message can delay new rows while orders keep coming.
-NOTIFICATION_DRAIN_FLAG_SECONDS = env.int("NOTIFICATION_DRAIN_FLAG_SECONDS", default=5)
 
 # --- Tickets ------------------------------------------------------------------------
 TICKET_REOPEN_DAYS = env.int("TICKET_REOPEN_DAYS", default=7)
@@ -279,9 +266,6 @@ IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com
 
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-# kombu's Redis transport builds a Redis client per published message; ours keeps one per
-# channel (helpdesk_project/broker.py). Only for plain redis:// URLs; others keep kombu's choice.
-CELERY_BROKER_TRANSPORT = "helpdesk_project.broker:Transport" if CELERY_BROKER_URL.startswith("redis://") else None
 # Eager unless a real broker is configured: embedded StockDesk needs no worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
@@ -351,24 +335,19 @@ CELERY_BEAT_SCHEDULE = {
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # DRF's SessionAuthentication, skipped without a session cookie.
-        "accounts.authentication.SessionAuthentication",
-        # DRF's TokenAuthentication, reading the token and its user in one plain-SQL statement.
-        "accounts.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # DRF's negotiation with a fast path for "*/*" and plain JSON (helpdesk_project/negotiation.py).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "helpdesk_project.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "helpdesk_project.api.StockDeskAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        # DRF's anon and user rates, checked in one Redis round trip (accounts/throttling.py).
-        "accounts.throttling.AnonRateThrottle",
-        "accounts.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
@@ -381,6 +360,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Inventory, storefront and helpdesk API. Every list is scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # drf-spectacular's enum naming first (its default hook), then the error answers of every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "helpdesk_project.api.add_error_responses",
+    ],
     # Served from the sidecar package: the docs work with no internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -3,7 +3,6 @@ client may send, so price, store, status and stock fields cannot be mass-assigne
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from ..models import (
@@ -213,44 +212,3 @@ class ReceiptLineInputSerializer(serializers.Serializer):
 
 class PurchaseOrderReceiveInputSerializer(serializers.Serializer):
     lines = ReceiptLineInputSerializer(many=True, required=False, help_text="Omit to receive everything outstanding.")
-
-
-# --- Serializers built once per process ------------------------------------------------
-
-_SHARED: dict[type[serializers.Serializer], serializers.Serializer] = {}
-
-
-def _shared(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
-    """One unbound instance of ``serializer_class`` per process, its fields built.
-
-    A DRF serializer builds its fields on every instantiation (a deep copy of the declared fields,
-    and a mapping of every model field for a ``ModelSerializer``): on the order endpoint that was
-    about 2 ms of the request. ``to_representation`` and ``run_validation`` keep no state on the
-    serializer or its fields (``is_valid`` and ``.data`` are what store the call's results), so
-    one instance serves every thread.
-    """
-    serializer = _SHARED.get(serializer_class)
-    if serializer is None:
-        serializer = serializer_class()
-        serializer.fields  # noqa: B018 - build and bind the fields now, once
-        serializer = _SHARED.setdefault(serializer_class, serializer)
-    return serializer
-
-
-def represent(serializer_class: type[serializers.Serializer], instance) -> dict:
-    """What ``serializer_class(instance).data`` holds, without building the serializer again."""
-    return _shared(serializer_class).to_representation(instance)
-
-
-def validate(serializer_class: type[serializers.Serializer], data) -> dict:
-    """``serializer_class(data=data)``'s validated data, or what ``is_valid(raise_exception=True)`` raises.
-
-    Valid input is checked by the shared instance; invalid input is checked again by a serializer
-    of its own, so the error answered is exactly the one ``is_valid`` gives.
-    """
-    try:
-        return _shared(serializer_class).run_validation(data)
-    except (serializers.ValidationError, DjangoValidationError):
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data

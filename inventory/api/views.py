@@ -188,7 +188,9 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer})
     def create(self, request, *args, **kwargs):
-        data = s.validate(s.OrderInputSerializer, request.data)
+        serializer = s.OrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         items = [
             services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
             for i in data["items"]
@@ -208,7 +210,8 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return Response(s.represent(s.OrderOutputSerializer, order), status=status.HTTP_201_CREATED)
+        created = self.get_queryset().get(pk=order.pk)
+        return Response(s.OrderOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.OrderOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -17,19 +17,16 @@ from inventory import services, storefront_cache
 
 from .factories import ProductFactory, place_order, with_stock
 
-pytestmark = pytest.mark.django_db
+# Transactional: the cache is bumped when a change commits, and read only outside transactions.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run a block as its own committed transaction (the test's outer one never commits)."""
+def on_commit():
+    """Run a block as its own committed transaction."""
 
     def run(action):
-        with django_capture_on_commit_callbacks(execute=True):
-            # Fixtures (the store, ...) were written before: they count as committed too.
-            for _savepoints, callback, _robust in list(connection.run_on_commit):
-                if isinstance(callback, storefront_cache._Bump) and not callback.done:
-                    callback()
+        with transaction.atomic():
             return action()
 
     return run

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import services
+from accounts import outbox, services
+from accounts import tasks as account_tasks
 from accounts.models import Notification
 from accounts.tests.conftest import celery_publishing_to
 from tests.support import RedisServer, celery_worker, sent_message_ids, wait_for
@@ -66,7 +67,7 @@ def test_killed_worker_loses_nothing(tmp_path):
                     Notification.objects.exclude(status=Notification.Status.SENT).update(
                         created_at=timezone.now() - timedelta(minutes=2)
                     )
-                    services.notifications_redispatch()
+                    account_tasks.redispatch_pending_notifications()
                     return not Notification.objects.exclude(status=Notification.Status.SENT).exists()
 
                 assert wait_for(all_sent, timeout=120, interval=1)
@@ -75,7 +76,7 @@ def test_killed_worker_loses_nothing(tmp_path):
 
     # Then none is lost, and each notification is one message (one Message-ID)
     ids = sent_message_ids(mail_dir)
-    expected = {services.notification_message_id(n) for n in Notification.objects.all()}
+    expected = {outbox.notification_message_id(n) for n in Notification.objects.all()}
     assert set(ids) == expected
     assert len(expected) == COUNT
     print(  # noqa: T201 - a figure for the CI log

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from accounts import services
+from accounts import tasks as account_tasks
 
 
 class Command(BaseCommand):
@@ -18,5 +18,5 @@ class Command(BaseCommand):
             from django.core.management.base import CommandError
 
             raise CommandError("--older-than must be 0 or more seconds.")
-        count = services.notifications_redispatch(older_than_seconds=options["older_than"])
+        count = account_tasks.redispatch_pending_notifications(options["older_than"])
         self.stdout.write(f"Enqueued {count} notification(s).")

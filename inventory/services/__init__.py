@@ -1,0 +1,101 @@
+"""Every write in inventory, by subject, behind one set of names (``inventory.services.order_place``).
+
+- ``ledger``: the only module that changes ``Product.on_hand``; stock alerts and back-in-stock emails;
+- ``orders``: placing, cancelling, shipping and delivering orders;
+- ``returns``: return requests from asking to restocking;
+- ``purchasing``: purchase orders and the monthly budget;
+- ``notices``: back-in-stock subscriptions, new-arrival announcements, the low-stock digest;
+- ``reviews``: product reviews.
+"""
+
+from .common import (
+    OrderError,
+    PurchaseOrderError,
+    StockError,
+)
+from .ledger import (
+    StockMismatch,
+    stock_adjust,
+    stock_history_load,
+    stock_mismatches,
+    stock_receive,
+)
+from .notices import (
+    SUBSCRIPTION_MAX_AGE,
+    SUBSCRIPTION_SALT,
+    back_in_stock_confirm,
+    back_in_stock_subscribe,
+    category_follow,
+    category_unfollow,
+    product_launches_announce,
+    stock_alert_digest_send,
+)
+from .orders import (
+    CartItem,
+    DeliveryDetails,
+    order_cancel,
+    order_line_mark_delivered,
+    order_line_mark_shipped,
+    order_place,
+)
+from .purchasing import (
+    PurchaseLineInput,
+    month_start,
+    purchase_order_create,
+    purchase_order_mark_ordered,
+    purchase_order_receive,
+    store_month_spend,
+)
+from .returns import (
+    RETURN_WINDOW_DAYS,
+    return_request_approve,
+    return_request_create,
+    return_request_receive,
+    return_request_reject,
+    returnable_quantity,
+)
+from .reviews import (
+    customer_received_product,
+    review_create,
+    review_set_hidden,
+)
+
+__all__ = [
+    "RETURN_WINDOW_DAYS",
+    "SUBSCRIPTION_MAX_AGE",
+    "SUBSCRIPTION_SALT",
+    "CartItem",
+    "DeliveryDetails",
+    "OrderError",
+    "PurchaseLineInput",
+    "PurchaseOrderError",
+    "StockError",
+    "StockMismatch",
+    "back_in_stock_confirm",
+    "back_in_stock_subscribe",
+    "category_follow",
+    "category_unfollow",
+    "customer_received_product",
+    "month_start",
+    "order_cancel",
+    "order_line_mark_delivered",
+    "order_line_mark_shipped",
+    "order_place",
+    "product_launches_announce",
+    "purchase_order_create",
+    "purchase_order_mark_ordered",
+    "purchase_order_receive",
+    "return_request_approve",
+    "return_request_create",
+    "return_request_receive",
+    "return_request_reject",
+    "returnable_quantity",
+    "review_create",
+    "review_set_hidden",
+    "stock_adjust",
+    "stock_alert_digest_send",
+    "stock_history_load",
+    "stock_mismatches",
+    "stock_receive",
+    "store_month_spend",
+]

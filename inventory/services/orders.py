@@ -1,0 +1,205 @@
+"""Orders: placing one (stock taken through the ledger), cancelling it, shipping and delivering lines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import notify_template
+
+from ..models import Order, OrderLine, Product, StockMovement
+from .common import EMAIL, OrderError, StockError, positive_int
+from .ledger import on_hand_change, stock_level_changed, stock_move
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CartItem:
+    """One cart line as the customer saw it: the product, quantity and price shown."""
+
+    product_id: int
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class DeliveryDetails:
+    name: str
+    address: str
+    postcode: str
+    city: str
+    phone: str = ""
+
+
+@transaction.atomic
+def order_place(
+    *,
+    customer: User,
+    items: Iterable[CartItem],
+    delivery: DeliveryDetails,
+    payment_method: str,
+) -> Order:
+    """Place one order for one store's products, all or nothing.
+
+    Guarantees: every line is charged at the price the customer saw (a changed price fails
+    the order with a message); stock is taken with conditional updates in product-id order
+    (no deadlocks between two carts), so if any line cannot be filled the whole transaction
+    rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
+    email through the outbox after commit. Not idempotent: each call is a new order.
+    """
+    items = list(items)
+    if not items:
+        raise OrderError("Your cart is empty.")
+    if payment_method not in Order.PaymentMethod.values:
+        raise OrderError("Choose cash on delivery or pay at pickup.")
+    quantities: dict[int, CartItem] = {}
+    for item in items:
+        positive_int(item.quantity, error=OrderError)
+        if item.product_id in quantities:
+            raise OrderError("A product appears twice in the order.")
+        quantities[item.product_id] = item
+    products = {
+        product.pk: product
+        for product in Product.objects.select_related("store").filter(
+            pk__in=list(quantities), is_active=True, launch_date__lte=timezone.localdate()
+        )
+    }
+    if len(products) != len(quantities):
+        raise OrderError("A product in your cart is no longer available.")
+    if len({p.store_id for p in products.values()}) != 1:
+        raise OrderError("An order holds products of one store only.")
+    for pk, item in quantities.items():
+        product = products[pk]
+        if product.current_price != Decimal(item.unit_price):
+            raise OrderError(
+                f"The price of {product.name} changed to {product.current_price}; please review your cart."
+            )
+    store = next(iter(products.values())).store
+    order = Order.objects.create(
+        store=store,
+        customer=customer,
+        payment_method=payment_method,
+        delivery_name=delivery.name,
+        delivery_address=delivery.address,
+        delivery_postcode=delivery.postcode,
+        delivery_city=delivery.city,
+        delivery_phone=delivery.phone,
+        total=sum((products[pk].current_price * item.quantity for pk, item in quantities.items()), Decimal("0")),
+    )
+    # Stock is taken line by line in product-id order (no deadlocks between two carts).
+    for pk in sorted(quantities):
+        try:
+            on_hand_change(product_id=pk, delta=-quantities[pk].quantity)
+        except StockError:
+            left = Product.objects.get(pk=pk).on_hand
+            raise OrderError(
+                f"Only {left} of {products[pk].name} left; you asked for {quantities[pk].quantity}. Nothing was ordered."
+            ) from None
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            product=products[pk],
+            kind=StockMovement.Kind.SALE,
+            quantity=-item.quantity,
+            unit_cost=products[pk].cost,
+            reference=f"order:{order.pk}",
+            actor=customer,
+        )
+        for pk, item in sorted(quantities.items())
+    )
+    lines = OrderLine.objects.bulk_create(
+        OrderLine(order=order, product=products[pk], quantity=item.quantity, unit_price=products[pk].current_price)
+        for pk, item in sorted(quantities.items())
+    )
+    # The levels our updates produced (we hold the rows' locks until commit).
+    for pk, on_hand in Product.objects.filter(pk__in=list(quantities)).values_list("pk", "on_hand"):
+        product = products[pk]
+        product.on_hand = on_hand
+        stock_level_changed(product=product, before=on_hand + quantities[pk].quantity)
+    notify_template(
+        channel=EMAIL,
+        recipient=customer.email,
+        template="order_confirmed",
+        context={"order": order, "lines": lines},
+        idempotency_key=f"order-confirmed:{order.pk}",
+        store=store,
+        related=order,
+    )
+    logger.info("Order %s placed by %s for %s item(s)", order.pk, customer.pk, len(quantities))
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User) -> Order:
+    """Cancel an order no line of which has shipped, putting every unit back through the ledger.
+
+    Safe against a double click: the status flip is a conditional update, so only one call
+    restocks; a second raises ``OrderError``.
+    """
+    # Lock the order row first (the same order as the shipping services) so a line cannot
+    # ship while we cancel; SQLite's write transaction serialises the same way.
+    locked = Order.objects.select_for_update().filter(pk=order.pk).first()
+    if locked is None or locked.status == Order.Status.CANCELLED:
+        raise OrderError("This order is already cancelled.")
+    if order.lines.exclude(status=OrderLine.Status.PENDING).exists():
+        raise OrderError("This order has already shipped and can no longer be cancelled.")
+    now = timezone.now()
+    flipped = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
+        status=Order.Status.CANCELLED, cancelled_at=now
+    )
+    if not flipped:
+        raise OrderError("This order is already cancelled.")
+    for line in order.lines.select_related("product").order_by("product_id"):
+        stock_move(
+            product_id=line.product_id,
+            delta=line.quantity,
+            kind=StockMovement.Kind.CANCELLATION,
+            unit_cost=line.product.cost,
+            reference=f"order:{order.pk}",
+            actor=actor,
+        )
+    order.lines.update(status=OrderLine.Status.CANCELLED)
+    order.refresh_from_db()
+    notify_template(
+        channel=EMAIL,
+        recipient=order.customer.email,
+        template="order_cancelled",
+        context={"order": order},
+        idempotency_key=f"order-cancelled:{order.pk}",
+        store=order.store,
+        related=order,
+    )
+    return order
+
+
+@transaction.atomic
+def order_line_mark_shipped(*, line: OrderLine) -> bool:
+    """Pending -> shipped. Returns False (and changes nothing) for any other state."""
+    Order.objects.select_for_update().filter(pk=line.order_id).first()  # the order's lock, as cancelling takes it
+    return bool(
+        OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PLACED).update(
+            status=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
+        )
+    )
+
+
+@transaction.atomic
+def order_line_mark_delivered(*, line: OrderLine) -> bool:
+    """Pending or shipped -> delivered (starts the return window)."""
+    Order.objects.select_for_update().filter(pk=line.order_id).first()
+    now = timezone.now()
+    return bool(
+        OrderLine.objects.filter(
+            pk=line.pk,
+            status__in=[OrderLine.Status.PENDING, OrderLine.Status.SHIPPED],
+            order__status=Order.Status.PLACED,
+        ).update(status=OrderLine.Status.DELIVERED, delivered_at=now, shipped_at=Coalesce(F("shipped_at"), Value(now)))
+    )
