@@ -15,7 +15,10 @@ and scales up (``seed_scaled``: 5,000 products, 50,000 orders, 20,000 tickets of
 2. the **realistic mix** with think time (anonymous browsing, customers signing up, buying,
    chatting and raising tickets, agents working the queue) at ``--users`` users: requests/s and
    p50/p95/p99 per page and overall, errors;
-3. ``check_stock`` (must be clean) and the count of orders the checkout phase placed.
+3. **capacity** (``--capacity 25,50,100,150,200``): the realistic mix again at each user count
+   in turn, ``--step-seconds`` each; the capacity is the most concurrent users with think time
+   that the stack serves with p95 <= 200 ms over all requests and no errors;
+4. ``check_stock`` (must be clean) and the count of orders the checkout phase placed.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ PYTHON = sys.executable
 FAILURES: list[str] = []  # every phase's failed requests, printed with the results
 CPU: dict[str, str] = {}
 QUIET: list[float] = []  # seconds waited before the mix for web, worker and PostgreSQL to go quiet
-RESTARTS: list[
-    int
-] = []  # web processes that gunicorn replaced during the run (max_requests, crashes)  # CPU ms per request by process, per saturation phase
-PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix"]
+RESTARTS: list[int] = []  # web processes that gunicorn replaced during the run (max_requests, crashes)
+CAPACITY: list[tuple[int, dict]] = []  # (users, locust rows) per capacity step
+PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix", "capacity"]
+CAPACITY_P95_MS = 200.0
+MIX = ["Browser", "Customer", "Agent"]
 CATEGORIES = ["", "kitchen", "stationery", "bathroom", "toys"]  # as in bench/load/locustfile.py
 SATURATION = [
     ("CataloguePages", "catalogue", 0.50),
@@ -226,6 +230,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20, help="length of each saturation phase")
     parser.add_argument("--mix-seconds", type=int, default=45, help="length of the realistic mix")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the already seeded database")
+    parser.add_argument(
+        "--capacity", default="25,50,100,150,200", help="user counts the capacity phase steps through (each <= 200)"
+    )
+    parser.add_argument("--step-seconds", type=int, default=30, help="length of each capacity step")
     parser.add_argument("--markdown", help="also write the results as Markdown tables to this file")
     parser.add_argument(
         "--phases",
@@ -240,8 +248,23 @@ def main() -> int:
     if not (os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")):
         print("Set DATABASE_URL (a dedicated PostgreSQL database) and REDIS_URL.", file=sys.stderr)
         return 2
-    if not (1 <= args.users <= 200 and 5 <= args.seconds <= 300 and 5 <= args.mix_seconds <= 600):
-        print("--users must be 1..200, --seconds 5..300, --mix-seconds 5..600 (bounded).", file=sys.stderr)
+    try:
+        steps = [int(n) for n in args.capacity.split(",") if n.strip()]
+    except ValueError:
+        steps = []
+    if not (
+        1 <= args.users <= 200
+        and 5 <= args.seconds <= 300
+        and 5 <= args.mix_seconds <= 600
+        and 5 <= args.step_seconds <= 120
+        and steps
+        and all(1 <= n <= 200 for n in steps)
+    ):
+        print(
+            "--users must be 1..200, --seconds 5..300, --mix-seconds 5..600, --step-seconds 5..120 and "
+            "--capacity a comma-separated list of 1..200 (bounded).",
+            file=sys.stderr,
+        )
         return 2
     env = {
         **os.environ,
@@ -342,17 +365,15 @@ def main() -> int:
                 QUIET.append(wait_until_quiet(web.pid, worker.pid))
                 print(f"quiet after {QUIET[0]:.0f} s; starting the mix", flush=True)
                 before = meter.read()
-                mix = run_locust(
-                    host,
-                    args.users,
-                    args.mix_seconds,
-                    ["Browser", "Customer", "Agent"],
-                    out,
-                    env,
-                    spawn=max(args.users // 5, 1),
-                )
+                mix = run_locust(host, args.users, args.mix_seconds, MIX, out, env, spawn=max(args.users // 5, 1))
                 if "Aggregated" in mix:
                     CPU["Mix"] = meter.per_request(before, meter.read(), int(mix["Aggregated"]["Request Count"]))
+            if "capacity" in phases:
+                for users in steps:
+                    wait_until_quiet(web.pid, worker.pid)
+                    rows = run_locust(host, users, args.step_seconds, MIX, out, env, spawn=max(users // 5, 1))
+                    CAPACITY.append((users, rows))
+                    print(f"capacity step {users} users: p95 {ms(rows.get('Aggregated', {}), '95%')} ms", flush=True)
             RESTARTS.append(len(set(children(web.pid)) - first_processes))
         finally:
             web.terminate()
@@ -361,7 +382,33 @@ def main() -> int:
             worker.wait(timeout=30)
     check = manage(env, "check_stock", capture=True)
 
-    lines = [
+    lines = []
+    if CAPACITY:
+        served = [
+            users
+            for users, rows in CAPACITY
+            if "Aggregated" in rows
+            and int(rows["Aggregated"]["Failure Count"]) == 0
+            and ms(rows["Aggregated"], "95%") != "-"
+            and float(rows["Aggregated"]["95%"]) <= CAPACITY_P95_MS
+        ]
+        capacity = max(served, default=0)
+        lines += [
+            f"**Capacity: {capacity} concurrent users** with think time (the realistic mix) served at p95 <= "
+            f"{CAPACITY_P95_MS:.0f} ms with no errors, stepping {args.step_seconds} s per step:",
+            "",
+            "| users | requests | errors | req/s | p50 ms | p95 ms | p99 ms | catalogue p95 | product page p95 |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for users, rows in CAPACITY:
+            row = rows.get("Aggregated", {})
+            lines.append(
+                f"| {users} | {row.get('Request Count', 0)} | {row.get('Failure Count', 0)} | "
+                f"{float(row.get('Requests/s') or 0):.1f} | {ms(row, '50%')} | {ms(row, '95%')} | {ms(row, '99%')} | "
+                f"{ms(rows.get('catalogue', {}), '95%')} | {ms(rows.get('product page', {}), '95%')} |"
+            )
+        lines.append("")
+    lines += [
         f"Saturation: {args.users} users, no think time, {args.seconds} s per page "
         f"(gunicorn.conf.py: {os.environ.get('WEB_CONCURRENCY', '4')} processes x "
         f"{os.environ.get('GUNICORN_THREADS', '4')} threads, gthread; locust on the same 2 cores)",

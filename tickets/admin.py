@@ -10,7 +10,18 @@ from django.utils.html import format_html
 from accounts.admin_mixins import ReadOnlyAdminMixin
 
 from . import selectors, services
-from .models import Attachment, CannedResponse, InboundEmail, Message, Queue, SLAPolicy, Status, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    CannedResponse,
+    InboundEmail,
+    Message,
+    Queue,
+    SLAPolicy,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketRating,
+)
 
 
 class QueueScopedMixin:
@@ -54,6 +65,15 @@ class MessageInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class RatingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Every rating the ticket was given, one per resolution (reopening clears only the current one)."""
+
+    model = TicketRating
+    fields = ["created_at", "score", "comment", "resolved_at"]
+    readonly_fields = fields
+    extra = 0
+
+
 class EventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TicketEvent
     fields = ["created_at", "actor", "kind", "old_value", "new_value"]
@@ -78,7 +98,7 @@ class TicketAdmin(QueueScopedMixin, admin.ModelAdmin):
     search_fields = ["subject", "requester__email", "requester__name"]
     list_select_related = ["requester", "queue", "assignee"]
     date_hierarchy = "created_at"
-    inlines = [MessageInline, EventInline]
+    inlines = [MessageInline, RatingInline, EventInline]
     actions = ["claim", "mark_open", "mark_waiting", "mark_resolved", "mark_closed"]
     # Every field is read-only here: changes go through the desk actions and the services,
     # so history and notifications are never skipped.

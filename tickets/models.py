@@ -279,6 +279,30 @@ class TicketEvent(models.Model):
         return f"{self.ticket_id} {self.kind} {self.old_value} → {self.new_value}"
 
 
+class TicketRating(models.Model):
+    """Every satisfaction rating a ticket was given, one per resolution (append-only).
+
+    The ticket's ``csat_*`` fields are its current rating; reopening clears them until the ticket
+    is resolved and rated again, and these rows keep what each resolution was given.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(help_text="The resolution this rating was given to.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="tickets_rating_1_to_5"),
+            models.UniqueConstraint(fields=["ticket", "resolved_at"], name="tickets_rating_once_per_resolution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.score}/5"
+
+
 class CannedResponse(models.Model):
     """A reusable reply. Placeholders: {customer_name}, {ticket_reference}, {order_number}."""
 

@@ -33,6 +33,7 @@ from .models import (
     Status,
     Ticket,
     TicketEvent,
+    TicketRating,
 )
 
 logger = logging.getLogger(__name__)
@@ -417,8 +418,11 @@ def _apply_status(ticket: Ticket, new_status: str, *, actor: User | None, now: d
         ticket.resolved_at = now
     elif new_status == Status.CLOSED:
         ticket.closed_at = now
-    elif old == Status.RESOLVED:  # reopened
+    elif old == Status.RESOLVED:  # reopened: the rating was of a resolution that no longer holds
+        if ticket.csat_score is not None:
+            _event(ticket, kind=TicketEvent.Kind.CSAT, actor=actor, field="csat", old=ticket.csat_score, new="")
         ticket.resolved_at = None
+        ticket.csat_score, ticket.csat_comment, ticket.csat_at = None, "", None
     ticket.status = new_status
     ticket.save()
     return _event(ticket, kind=TicketEvent.Kind.STATUS, actor=actor, field="status", old=old, new=new_status)
@@ -607,7 +611,11 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User) -> Ticket:
 
 @transaction.atomic
 def ticket_rate(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
-    """Record the customer's satisfaction once, after resolution. A second rating is refused."""
+    """Record the customer's satisfaction once per resolution. A second rating is refused.
+
+    The rating is the ticket's current one (``csat_*``) and a ``TicketRating`` row, which stays
+    when a reopened ticket's current rating is cleared.
+    """
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise TicketError("Choose a score from 1 to 5.")
     now = timezone.now()
@@ -620,6 +628,7 @@ def ticket_rate(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
             raise TicketError("This ticket was rated already. Thank you!")
         raise TicketError("A ticket can be rated once it is resolved.")
     ticket.refresh_from_db()
+    TicketRating.objects.create(ticket=ticket, score=score, comment=ticket.csat_comment, resolved_at=ticket.resolved_at)
     _event(ticket, kind=TicketEvent.Kind.CSAT, actor=ticket.requester, field="csat", new=score)
     return ticket
 
