@@ -31,7 +31,6 @@ browser-deps:
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## 2) Run the test suite (SQLite; set DATABASE_URL / REDIS_URL to run it on PostgreSQL / Redis)

@@ -3,14 +3,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_mixins import ReadOnlyAdminMixin, StoreScopedAdminMixin
+from .admin_mixins import NotFoundAdminMixin, ReadOnlyAdminMixin, StoreScopedAdminMixin
 from .forms import AdminUserChangeForm, AdminUserCreationForm
-from .models import Notification, Store, StoreMembership, User
+from .models import Notification, Role, Store, StoreMembership, User
 from .selectors import user_sees_all_stores
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     ordering = ["email"]
@@ -25,8 +25,30 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
 
+    # Fields that grant rights: only a superuser may change them, on any account.
+    privileged_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        qs = super().get_queryset(request).prefetch_related("groups")
+        if user_sees_all_stores(request.user):
+            return qs
+        # Agents look people up to help them: customers only, never staff accounts.
+        return qs.filter(is_staff=False, is_superuser=False, groups__name=Role.CUSTOMER).distinct()
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [name for name in self.privileged_fields if name not in readonly]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # A non-superuser (ops) may change customers' accounts and their own, never another staff
+        # account: its password or email would hand over that account's rights.
+        if obj is None or request.user.is_superuser or obj.pk == request.user.pk:
+            return True
+        return not (obj.is_staff or obj.is_superuser)
 
     @admin.display(description="roles")
     def roles(self, obj):

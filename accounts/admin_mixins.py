@@ -13,7 +13,18 @@ from django.http import Http404
 from .selectors import store_list_for_user, user_sees_all_stores
 
 
-class StoreScopedAdminMixin:
+class NotFoundAdminMixin:
+    """Unknown or out-of-scope ids answer 404 (Django's admin redirects to its index saying the
+    object doesn't exist, which confirms nothing but differs from the rest of the site)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+class StoreScopedAdminMixin(NotFoundAdminMixin):
     """Filter an admin to the caller's stores.
 
     ``store_path`` is the ORM path from the model to its ``Store`` (``"store"``,
@@ -52,11 +63,6 @@ class StoreScopedAdminMixin:
             for name in filters
         ]
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Django's admin redirects to the index with "doesn't exist" for unknown ids; we
-        # answer 404 instead, the same for another store's row as for a missing one.
-        raise Http404
-
 
 def _is_store_path(name: str) -> bool:
     return name == "store" or name.endswith("__store")
@@ -75,4 +81,4 @@ class ReadOnlyAdminMixin:
         return False
 
 
-__all__ = ["ReadOnlyAdminMixin", "StoreScopedAdminMixin", "admin"]
+__all__ = ["NotFoundAdminMixin", "ReadOnlyAdminMixin", "StoreScopedAdminMixin", "admin"]

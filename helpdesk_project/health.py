@@ -6,6 +6,8 @@ import logging
 import uuid
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 
@@ -44,7 +46,24 @@ def check_broker() -> str | None:
     return None
 
 
-CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+# What every page links to (templates/base.html): if one of these cannot be served, no page works.
+PAGE_ASSETS = ("vendor/bootstrap/bootstrap.min.css", "css/stockdesk.css", "css/chat.css", "js/chat.js")
+
+
+def check_static() -> None:
+    """The static files every page needs can be linked and served.
+
+    With the production manifest storage, a file that ``collectstatic`` did not write makes
+    ``url()`` raise, and with it every page that links to it (a 500); with the embedded storage
+    the file must be found by the finders that whitenoise serves from.
+    """
+    for name in PAGE_ASSETS:
+        staticfiles_storage.url(name)  # raises ValueError for a file missing from the manifest
+        if not (staticfiles_storage.exists(name) or (settings.WHITENOISE_USE_FINDERS and finders.find(name))):
+            raise FileNotFoundError(f"static file {name} is missing (run collectstatic)")
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker, "static": check_static}
 
 
 def run_checks() -> tuple[bool, dict[str, dict]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .models import Product
-from .services import CartItem
+from .services import MAX_LINE_QUANTITY, CartItem
 
 SESSION_KEY = "cart"
 
@@ -61,6 +61,8 @@ class Cart:
             )
         key = str(product.pk)
         current = self.items.get(key, {}).get("qty", 0)
+        if current + quantity > MAX_LINE_QUANTITY:
+            raise CartError(f"At most {MAX_LINE_QUANTITY} of one product per order; your cart already holds {current}.")
         self.items[key] = {"qty": current + quantity, "price": str(product.current_price)}
         self.store_id = product.store_id
         self._save()
@@ -69,6 +71,8 @@ class Cart:
         key = str(product_id)
         if key not in self.items:
             raise CartError("That product is not in your cart.")
+        if quantity > MAX_LINE_QUANTITY:
+            raise CartError(f"At most {MAX_LINE_QUANTITY} of one product per order.")
         if quantity <= 0:
             del self.items[key]
         else:

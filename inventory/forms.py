@@ -6,8 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 
 from .models import Order
-
-MAX_LINE_QUANTITY = 99
+from .services import MAX_LINE_QUANTITY
 
 
 class AddToCartForm(forms.Form):

@@ -191,7 +191,7 @@ def cart_view(request):
 def cart_add(request):
     form = AddToCartForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a quantity between 1 and 99.")
+        messages.error(request, f"Choose a quantity between 1 and {services.MAX_LINE_QUANTITY}.")
         return redirect("storefront:cart")
     product = selectors.product_list_for_storefront().filter(pk=form.cleaned_data["product"]).first()
     if product is None:
@@ -210,7 +210,7 @@ def cart_add(request):
 def cart_update(request):
     form = CartUpdateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a quantity between 0 and 99.")
+        messages.error(request, f"Choose a quantity between 0 and {services.MAX_LINE_QUANTITY}.")
         return redirect("storefront:cart")
     try:
         Cart(request.session).set(product_id=form.cleaned_data["product"], quantity=form.cleaned_data["quantity"])

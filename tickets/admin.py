@@ -202,7 +202,7 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["outcome"]
     search_fields = ["sender", "subject", "message_id"]
     exclude = ["raw"]
-    actions = ["process_again"]
+    actions = ["process_again", "release_held"]
 
     @admin.action(description="Process the selected failed emails again", permissions=["view"])
     def process_again(self, request, queryset):
@@ -217,3 +217,13 @@ class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             + (", ".join(f"{outcomes.count(o)} {o}" for o in sorted(set(outcomes))) or "none were failed"),
             messages.INFO,
         )
+
+    @admin.action(description="Release the selected held emails (their senders are checked)", permissions=["view"])
+    def release_held(self, request, queryset):
+        from .email_in import email_release
+
+        released = [
+            email_release(inbound=row, actor=request.user)
+            for row in queryset.filter(outcome=InboundEmail.Outcome.HELD).order_by("received_at", "pk")
+        ]
+        self.message_user(request, f"{len(released)} held email(s) released.", messages.INFO)

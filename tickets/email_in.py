@@ -81,6 +81,7 @@ class ParsedEmail:
     uploads: list[Upload] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # notes on attachments that were not accepted
     automated_reason: str = ""
+    sender_check: SenderCheck | None = None
 
 
 # C1 control characters never appear in real text; in mail they are Windows-1252 bytes mislabelled as Latin-1.
@@ -311,14 +312,85 @@ def email_parse(raw: bytes) -> ParsedEmail:
     except ValidationError as exc:
         raise EmailRejected(f"the sender address {sender!r} is not valid") from exc
     parsed.text, parsed.uploads, parsed.refused = _body_and_attachments(msg)
+    parsed.sender_check = sender_check(msg, sender)
     return parsed
+
+
+# --- is the sender who From: says? ------------------------------------------------------
+
+# One ``method=result`` with its properties, in an Authentication-Results header (RFC 8601).
+_RESULT_RE = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_PROPERTY_RE = re.compile(r"\b(header\.from|header\.d|header\.i|smtp\.mailfrom)\s*=\s*([^\s;()]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SenderCheck:
+    """What the receiving server found: ``passed``, or why the sender is not verified."""
+
+    passed: bool
+    reason: str
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().strip(">").lower()
+
+
+def _aligned(domain: str, sender_domain: str) -> bool:
+    # DMARC's relaxed alignment: the same organisational domain, one a subdomain of the other.
+    return "." in domain and (
+        domain == sender_domain or domain.endswith("." + sender_domain) or sender_domain.endswith("." + domain)
+    )
+
+
+def _authserv_id(header: str) -> str:
+    words = header.split(";", 1)[0].split()
+    return words[0].lower() if words else ""
+
+
+def sender_check(msg: EmailMessage, sender: str) -> SenderCheck:
+    """Read the ``Authentication-Results`` that a trusted receiving server added (SPF, DKIM, DMARC).
+
+    Only headers whose authserv-id is in ``INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS`` count: anyone can
+    write such a header into a message, and the receiving server adds its own on top. The sender
+    is verified by a DMARC pass, or without a DMARC result by a DKIM or SPF pass for a domain
+    aligned with the From: address.
+    """
+    trusted = {name.lower() for name in settings.INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS}
+    if not trusted:
+        return SenderCheck(
+            False, "no receiving server is trusted to check senders (INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS)"
+        )
+    headers = [str(value) for value in msg.get_all("Authentication-Results", [])]
+    ours = [header for header in headers if _authserv_id(header) in trusted]
+    if not ours:
+        return SenderCheck(False, "no Authentication-Results from a trusted receiving server")
+    sender_domain = _domain(sender)
+    results: dict[str, list[tuple[str, dict]]] = {}
+    for method, result, rest in _RESULT_RE.findall(ours[0].split(";", 1)[-1]):
+        properties = {key.lower(): value for key, value in _PROPERTY_RE.findall(rest)}
+        results.setdefault(method.lower(), []).append((result.lower(), properties))
+    for result, _properties in results.get("dmarc", []):
+        if result == "pass":
+            return SenderCheck(True, "DMARC pass")
+        if result in ("fail", "quarantine", "reject", "permerror"):
+            return SenderCheck(False, f"DMARC {result} for {sender_domain}")
+    for result, properties in results.get("dkim", []):
+        signer = properties.get("header.d") or _domain(properties.get("header.i", ""))
+        if result == "pass" and _aligned(signer.lower(), sender_domain):
+            return SenderCheck(True, f"DKIM pass for {signer.lower()}")
+    for result, properties in results.get("spf", []):
+        if result == "pass" and _aligned(_domain(properties.get("smtp.mailfrom", "")), sender_domain):
+            return SenderCheck(True, "SPF pass")
+    found = ", ".join(f"{method}={r[0][0]}" for method, r in results.items()) or "no SPF, DKIM or DMARC result"
+    return SenderCheck(False, f"sender {sender_domain} not verified ({found})")
 
 
 # --- routing ------------------------------------------------------------------------
 
 
 def _already_seen(message_id: str) -> bool:
-    # A message that failed before may be ingested again (replay after a fix); anything else was handled.
+    # A message that failed before may be ingested again (replay after a fix); anything else was
+    # handled (a held one waits for an agent: its copy is not processed behind their back).
     return (
         InboundEmail.objects.filter(message_id=message_id).exclude(outcome=InboundEmail.Outcome.FAILED).exists()
         or Message.objects.filter(email_message_id=message_id).exists()
@@ -374,14 +446,29 @@ def _body_with_notes(text: str, parsed: ParsedEmail) -> str:
 
 def _route(parsed: ParsedEmail, raw: bytes) -> InboundEmail:
     """Decide and do; runs inside the caller's transaction and writes the InboundEmail row last."""
-    subject = parsed.subject[:255]
-    record = {"message_id": parsed.message_id, "sender": parsed.sender[:254], "subject": subject, "raw": raw}
+    record = {
+        "message_id": parsed.message_id,
+        "sender": parsed.sender[:254],
+        "subject": parsed.subject[:255],
+        "raw": raw,
+    }
     if _already_seen(parsed.message_id):
         return InboundEmail.objects.create(**record, outcome=InboundEmail.Outcome.IGNORED, reason="already seen")
     if parsed.automated_reason:
         return InboundEmail.objects.create(
             **record, outcome=InboundEmail.Outcome.IGNORED, reason=parsed.automated_reason[:255]
         )
+    check = parsed.sender_check
+    if not check.passed and settings.INBOUND_EMAIL_UNVERIFIED != "accept":
+        # Anyone can write any From: address. Until an agent has looked, a message whose sender
+        # is not verified opens no ticket and adds nothing to one, whatever token it carries.
+        return InboundEmail.objects.create(**record, outcome=InboundEmail.Outcome.HELD, reason=check.reason[:255])
+    return InboundEmail.objects.create(**record, **_deliver(parsed))
+
+
+def _deliver(parsed: ParsedEmail) -> dict:
+    """Thread the email onto its ticket or open one; the ``InboundEmail`` fields that say which."""
+    subject = parsed.subject[:255]
     ticket, note = _thread_target(parsed, subject)
     if ticket is not None:
         result = ticket_reply_customer(
@@ -396,7 +483,7 @@ def _route(parsed: ParsedEmail, raw: bytes) -> InboundEmail:
             outcome, reason = InboundEmail.Outcome.CREATED, f"follow-up of {ticket.reference}, which is closed"
         else:
             outcome, reason = InboundEmail.Outcome.THREADED, f"reply on {result.ticket.reference}"
-        return InboundEmail.objects.create(**record, outcome=outcome, reason=reason, ticket=result.ticket)
+        return {"outcome": outcome, "reason": reason, "ticket": result.ticket}
     queue = _default_queue()
     requester = _requester_for(parsed)
     # Priority is ours to decide: X-Priority / Importance headers are never read.
@@ -410,9 +497,7 @@ def _route(parsed: ParsedEmail, raw: bytes) -> InboundEmail:
         email_message_id=parsed.message_id,
     )
     reason = f"new ticket {ticket.reference}" + (f"; {note}" if note else "")
-    return InboundEmail.objects.create(
-        **record, outcome=InboundEmail.Outcome.CREATED, reason=reason[:255], ticket=ticket
-    )
+    return {"outcome": InboundEmail.Outcome.CREATED, "reason": reason[:255], "ticket": ticket}
 
 
 def _best_effort_fields(raw: bytes) -> dict:
@@ -477,3 +562,25 @@ def email_ingest(*, raw: bytes) -> InboundEmail:
     return InboundEmail.objects.create(
         **_best_effort_fields(raw), raw=raw, outcome=InboundEmail.Outcome.FAILED, reason=reason[:255]
     )
+
+
+@transaction.atomic
+def email_release(*, inbound: InboundEmail, actor: User) -> InboundEmail:
+    """An agent has checked a held email's sender: process it now, as if its sender were verified.
+
+    Only ``held`` rows; the row records the outcome, and who released it, in its reason. Raises
+    ``TicketError`` (nothing changed) for any other row or an email that can no longer be read.
+    """
+    held = InboundEmail.objects.select_for_update().filter(pk=inbound.pk, outcome=InboundEmail.Outcome.HELD).first()
+    if held is None:
+        raise TicketError("Only held emails can be released.")
+    try:
+        parsed = email_parse(bytes(held.raw))
+    except EmailRejected as exc:
+        raise TicketError(f"This email cannot be processed: {exc}") from None
+    fields = _deliver(parsed)
+    fields["reason"] = f"{fields['reason']} (released by {actor.email})"[:255]
+    InboundEmail.objects.filter(pk=held.pk).update(**fields)
+    held.refresh_from_db()
+    logger.info("Held inbound email %s released by %s: %s", held.pk, actor.pk, held.reason)
+    return held

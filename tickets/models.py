@@ -325,6 +325,7 @@ class InboundEmail(models.Model):
         THREADED = "threaded", "Added to a ticket"
         CREATED = "created", "Opened a ticket"
         IGNORED = "ignored", "Ignored"
+        HELD = "held", "Held: sender not verified"
         FAILED = "failed", "Could not be processed"
 
     message_id = models.CharField(max_length=255, blank=True)

@@ -445,10 +445,14 @@ def ticket_change_status(*, ticket: Ticket, status: str, actor: User) -> Ticket:
     return ticket
 
 
+def _csat_url(ticket: Ticket) -> str:
+    return settings.SITE_URL + reverse("tickets:rate", args=[csat_token(ticket)])
+
+
 def _notify_status_change(ticket: Ticket, event: TicketEvent) -> None:
     """Tell the customer; a resolution also carries the one-click rating link (and an SMS)."""
     resolved = ticket.status == Status.RESOLVED
-    csat_url = settings.SITE_URL + reverse("tickets:rate", args=[csat_token(ticket)]) if resolved else ""
+    csat_url = _csat_url(ticket) if resolved else ""
     _notify_customer(
         ticket,
         template="ticket_resolved" if resolved else "ticket_status",
@@ -506,10 +510,19 @@ def ticket_reply_agent(
     event = None
     if target and target != ticket.status:
         event = _apply_status(ticket, target, actor=agent, now=now)
-    _notify_customer(ticket, template="ticket_reply", key=f"ticket-reply:{message.pk}", sms=True, message=message)
-    if event is not None and set_status:
-        # An explicit status choice is news to the customer (new → open on a first reply is not).
-        _notify_status_change(ticket, event)
+    # One email for the reply and the status it set: an explicit status choice is news to the
+    # customer (new → open on a first reply is not), a resolution brings the rating link.
+    status_changed = event is not None and bool(set_status)
+    resolved = status_changed and ticket.status == Status.RESOLVED
+    _notify_customer(
+        ticket,
+        template="ticket_reply",
+        key=f"ticket-reply:{message.pk}",
+        sms=True,
+        message=message,
+        status_changed=status_changed,
+        csat_url=_csat_url(ticket) if resolved else "",
+    )
     return message
 
 

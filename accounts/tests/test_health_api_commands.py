@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 from django.core.management import call_command
 from django.urls import reverse
@@ -25,7 +26,7 @@ def test_healthz_ok(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "static"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -49,6 +50,31 @@ def test_healthz_names_a_down_cache(client, monkeypatch):
     body = response.json()
     assert body["failing"] == ["cache"]
     assert "ConnectionError" in body["checks"]["cache"]["error"]
+
+
+def test_the_embedded_default_serves_pages_and_their_static_files_without_collectstatic(client, settings, tmp_path):
+    # Given no collectstatic has run (an empty STATIC_ROOT), with the embedded default's storage
+    settings.STATIC_ROOT = str(tmp_path / "never-collected")
+    assert settings.STORAGES["staticfiles"]["BACKEND"] == "django.contrib.staticfiles.storage.StaticFilesStorage"
+    # Then the pages and /healthz answer 200
+    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("storefront:catalogue")).status_code == 200
+    assert client.get(reverse("healthz")).json()["checks"]["static"] == {"ok": True}
+
+
+def test_healthz_names_static_files_that_production_pages_would_miss(client, settings, tmp_path):
+    # Given production's manifest storage and a release whose collectstatic did not run
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = str(tmp_path / "never-collected")
+    settings.WHITENOISE_USE_FINDERS = False
+    # Then /healthz answers 503 naming the static files, not "ok" while every page fails
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["static"]
+    assert "manifest" in response.json()["checks"]["static"]["error"].lower()
 
 
 def test_healthz_names_a_down_database(client, monkeypatch):
@@ -125,6 +151,14 @@ def test_seed_demo_is_idempotent(capsys):
     roles = {u.email: set(u.role_names) for u in User.objects.prefetch_related("groups")}
     assert roles["retailer@stockdesk.local"] == {"retailer"}
     assert roles["ops@stockdesk.local"] == {"ops"}
+    # Every login seed_demo prints is in the README's table, with its password.
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    for line in first.split("Demo logins", 1)[1].splitlines()[1:]:
+        words = line.split()
+        if len(words) == 3 and ".." not in words[1]:
+            _role, email, password = words
+            assert f"| {email} | {password} |" in readme, line
+    assert "customer01@stockdesk.local … customer20@stockdesk.local | stockdesk-customer |" in readme
 
 
 def test_send_pending_notifications_command_rejects_negative_age():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -201,6 +202,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures count on the address as log-in matches it (case-insensitively), on every log-in path.
+AXES_USERNAME_CALLABLE = "accounts.authentication.lockout_username"
 AXES_VERBOSE = False
 
 # --- I18N ---------------------------------------------------------------------------
@@ -218,10 +221,12 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Embedded: plain storage, served by whitenoise straight from the app and project folders, so
+    # `migrate` + `seed_demo` + `runserver` serve every page without collectstatic. Production
+    # uses hashed, compressed files from collectstatic (settings.production).
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Serve straight from the finders while developing, so `make run` needs no collectstatic.
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -263,6 +268,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@stockdesk.local")
 TICKET_EMAIL_DEFAULT_QUEUE = env("TICKET_EMAIL_DEFAULT_QUEUE", default="general")
 IMAP_URL = env("IMAP_URL", default="")  # imaps://user:password@imap.example.com:993/INBOX
+# Inbound mail's From: can be forged. The receiving mail server checks SPF, DKIM and DMARC and
+# writes its verdict in an Authentication-Results header that starts with its authserv-id
+# (e.g. "mx.example.com"); list the servers whose verdict StockDesk believes. Mail whose sender is
+# not verified (a failed check, no verdict from a trusted server, or no trusted server set) is
+# held for an agent in the admin ("hold"), or processed anyway ("accept": only where every
+# inbound message is known to come from authenticated senders).
+INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS = env.list("INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS", default=[])
+INBOUND_EMAIL_UNVERIFIED = env("INBOUND_EMAIL_UNVERIFIED", default="hold")
+if INBOUND_EMAIL_UNVERIFIED not in ("hold", "accept"):
+    raise ImproperlyConfigured("INBOUND_EMAIL_UNVERIFIED must be 'hold' or 'accept'.")
 
 # --- Celery -------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

@@ -20,10 +20,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 MEDIA_ROOT = str(VAR_DIR / "test-media")
 # No shared vector file: a test that wants one points this at its own tmp_path.
 CHATBOT_VECTOR_CACHE = ""
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 # The pool keeps connections across threads; tests that race threads want one
 # connection per thread and a clean close, so the suite runs without it.
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":

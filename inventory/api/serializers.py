@@ -16,6 +16,7 @@ from ..models import (
     StockAlert,
     StockMovement,
 )
+from ..services import MAX_LINE_QUANTITY
 
 # --- Output -------------------------------------------------------------------------
 
@@ -168,7 +169,7 @@ class ReturnOutputSerializer(serializers.ModelSerializer):
 
 class OrderItemInputSerializer(serializers.Serializer):
     product = serializers.IntegerField(min_value=1)
-    quantity = serializers.IntegerField(min_value=1, max_value=99)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
     # The price the client showed; a mismatch with the catalogue fails the order.
     unit_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
 

@@ -31,6 +31,7 @@ from .notices import (
     stock_alert_digest_send,
 )
 from .orders import (
+    MAX_LINE_QUANTITY,
     CartItem,
     DeliveryDetails,
     order_cancel,
@@ -61,6 +62,7 @@ from .reviews import (
 )
 
 __all__ = [
+    "MAX_LINE_QUANTITY",
     "RETURN_WINDOW_DAYS",
     "SUBSCRIPTION_MAX_AGE",
     "SUBSCRIPTION_SALT",

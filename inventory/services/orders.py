@@ -21,6 +21,9 @@ from .ledger import on_hand_change, stock_level_changed, stock_move
 
 logger = logging.getLogger(__name__)
 
+# The most of one product an order may hold: the cart, the order form and the API all stop here.
+MAX_LINE_QUANTITY = 99
+
 
 @dataclass(frozen=True)
 class CartItem:
@@ -63,7 +66,8 @@ def order_place(
         raise OrderError("Choose cash on delivery or pay at pickup.")
     quantities: dict[int, CartItem] = {}
     for item in items:
-        positive_int(item.quantity, error=OrderError)
+        if positive_int(item.quantity, error=OrderError) > MAX_LINE_QUANTITY:
+            raise OrderError(f"At most {MAX_LINE_QUANTITY} of one product per order.")
         if item.product_id in quantities:
             raise OrderError("A product appears twice in the order.")
         quantities[item.product_id] = item

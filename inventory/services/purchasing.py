@@ -139,7 +139,9 @@ def purchase_order_receive(
 
 
 def store_month_spend(*, store: Store, month: date) -> Decimal:
-    return PurchaseSpend.objects.filter(store=store, month=month).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    """The month's receipts at cost, to the cent (SQLite sums decimals with trailing digits)."""
+    total = PurchaseSpend.objects.filter(store=store, month=month).aggregate(total=Sum("amount"))["total"]
+    return (total or Decimal(0)).quantize(Decimal("0.01"))
 
 
 def _budget_check(*, store: Store, month: date) -> BudgetAlert | None:

@@ -14,7 +14,8 @@ RAW = (
 )
 
 
-def test_failed_email_can_be_processed_again_from_admin(client, sla):
+def test_failed_email_can_be_processed_again_from_admin(client, sla, settings):
+    settings.INBOUND_EMAIL_UNVERIFIED = "accept"  # the sender check has its own tests
     # Given an email that failed because no queue existed yet
     InboundEmail.objects.create(message_id="<replay-1@example.com>", raw=RAW, outcome="failed", reason="no queue")
     QueueFactory(slug="general", name="General")

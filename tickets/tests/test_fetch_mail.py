@@ -107,6 +107,9 @@ def imap(monkeypatch, settings):
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # These tests are about routing; the sender check (SPF/DKIM/DMARC) has its own, in
+    # tests/security/test_first_hour.py, with the default of holding unverified mail.
+    settings.INBOUND_EMAIL_UNVERIFIED = "accept"
 
 
 @pytest.fixture

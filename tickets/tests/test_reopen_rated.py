@@ -44,8 +44,10 @@ def test_a_customers_web_reply_reopens_a_rated_ticket(client, rated):
     _assert_reopened_with_rating_kept(rated)
 
 
-def test_a_customers_email_reply_reopens_a_rated_ticket(rated):
-    inbound = email_ingest(raw=fixture_bytes("reply_with_token.eml", rated))
+def test_a_customers_email_reply_reopens_a_rated_ticket(rated, settings):
+    settings.INBOUND_EMAIL_TRUSTED_AUTHSERV_IDS = ["mx.stockdesk.local"]
+    verified = b"Authentication-Results: mx.stockdesk.local; dmarc=pass header.from=example.com\r\n"
+    inbound = email_ingest(raw=verified + fixture_bytes("reply_with_token.eml", rated))
     assert (inbound.outcome, inbound.ticket_id) == (InboundEmail.Outcome.THREADED, rated.pk)
     _assert_reopened_with_rating_kept(rated)
 
