@@ -3,14 +3,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_mixins import NotFoundAdminMixin, ReadOnlyAdminMixin, StoreScopedAdminMixin
+from .admin_mixins import ChangedValuesAdminMixin, NotFoundAdminMixin, ReadOnlyAdminMixin, StoreScopedAdminMixin
 from .forms import AdminUserChangeForm, AdminUserCreationForm
 from .models import Notification, Role, Store, StoreMembership, User
 from .selectors import user_sees_all_stores
 
 
 @admin.register(User)
-class UserAdmin(NotFoundAdminMixin, DjangoUserAdmin):
+class UserAdmin(ChangedValuesAdminMixin, NotFoundAdminMixin, DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     ordering = ["email"]
@@ -62,7 +62,7 @@ class StoreMembershipInline(admin.TabularInline):
 
 
 @admin.register(Store)
-class StoreAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class StoreAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
     store_path = "pk"
     list_display = ["name", "slug", "monthly_budget", "created_at"]
     search_fields = ["name", "slug"]

@@ -7,7 +7,13 @@ not exist: the admin must not confirm that another store's id is real.
 
 from __future__ import annotations
 
+import contextlib
+import json
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from .selectors import store_list_for_user, user_sees_all_stores
@@ -68,6 +74,46 @@ def _is_store_path(name: str) -> bool:
     return name == "store" or name.endswith("__store")
 
 
+def _shown(field: forms.Field, value) -> str:
+    """A form value as a person reads it in the history ("—" for empty)."""
+    single_choice = isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField)
+    if single_choice and value not in (None, ""):
+        with contextlib.suppress(ValidationError):
+            value = field.to_python(value)
+    if isinstance(value, list | tuple) or hasattr(value, "model"):
+        value = ", ".join(str(item) for item in value)
+    text = "—" if value in (None, "") else str(value)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+class ChangedValuesAdminMixin:
+    """The object's history page says what changed from what: "Changed Price: 10.00 → 12.50."
+
+    Django's own message names the changed fields only ("Changed Price."). Changes to inline
+    rows keep Django's wording after the field values.
+    """
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if add or not form.changed_data:
+            return message
+        values = []
+        for name in form.changed_data:
+            field = form.fields.get(name)
+            if field is None:
+                continue
+            old, new = _shown(field, form.initial.get(name)), _shown(field, form.cleaned_data.get(name))
+            if old != new:  # e.g. a date typed in another format: no change a person would see
+                values.append(f"{field.label or name}: {old} → {new}")
+        if not values:
+            return message
+        inline = [entry for entry in message if "object" in next(iter(entry.values()), {})]
+        text = "Changed " + "; ".join(values) + "."
+        if inline:
+            text += " " + LogEntry(change_message=json.dumps(inline)).get_change_message()
+        return text
+
+
 class ReadOnlyAdminMixin:
     """For append-only records (ledgers, outbox, history): viewable, never edited by hand."""
 
@@ -81,4 +127,4 @@ class ReadOnlyAdminMixin:
         return False
 
 
-__all__ = ["NotFoundAdminMixin", "ReadOnlyAdminMixin", "StoreScopedAdminMixin", "admin"]
+__all__ = ["ChangedValuesAdminMixin", "NotFoundAdminMixin", "ReadOnlyAdminMixin", "StoreScopedAdminMixin", "admin"]

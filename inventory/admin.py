@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
-from accounts.admin_mixins import ReadOnlyAdminMixin, StoreScopedAdminMixin
+from accounts.admin_mixins import ChangedValuesAdminMixin, ReadOnlyAdminMixin, StoreScopedAdminMixin
 from accounts.selectors import user_sees_all_stores
 
 from . import services
@@ -43,7 +43,7 @@ def _errors(exc: ValidationError) -> str:
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "product_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ("name",)}
@@ -57,7 +57,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
+class SupplierAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "store", "email", "phone"]
     list_filter = ["store"]
     search_fields = ["name", "email"]
@@ -70,7 +70,7 @@ class AdjustStockForm(forms.Form):
 
 
 @admin.register(Product)
-class ProductAdmin(StoreScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
+class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ProductResource]
     # Say what is wrong with the file; never show a server traceback to a retailer.
     import_error_display = ("message",)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin_mixins import ReadOnlyAdminMixin
+from accounts.admin_mixins import ChangedValuesAdminMixin, ReadOnlyAdminMixin
 
 from . import selectors, services
 from .models import (
@@ -40,19 +40,19 @@ class QueueScopedMixin:
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "is_active", "position"]
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ["agents"]
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(admin.ModelAdmin):
+class SLAPolicyAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
     list_display = ["priority", "first_response_minutes", "resolution_minutes"]
 
 
 @admin.register(CannedResponse)
-class CannedResponseAdmin(admin.ModelAdmin):
+class CannedResponseAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
     list_display = ["title", "queue", "is_active"]
     list_filter = ["queue", "is_active"]
     search_fields = ["title", "body"]

@@ -108,6 +108,23 @@ def test_on_hand_is_read_only_in_the_change_form(back_office, store):
     assert Product.objects.get(pk=product.pk).on_hand == 4
 
 
+def test_the_history_says_what_changed_from_what(back_office, store):
+    from django.contrib.admin.models import LogEntry
+
+    product = with_stock(ProductFactory(store=store, name="Desk lamp", price=Decimal("10.00")), 4)
+    url = reverse("admin:inventory_product_change", args=[product.pk])
+    data = {k: v for k, v in back_office.get(url).context["adminform"].form.initial.items() if v is not None}
+    data.update(category=product.category_id, store=store.pk, launch_date=str(product.launch_date))
+    data.update(price="12.50", reorder_point=8)
+
+    assert back_office.post(url, data).status_code == 302
+
+    entry = LogEntry.objects.get(object_id=str(product.pk))
+    assert entry.get_change_message() == "Changed Price: 10.00 → 12.50; Reorder point: 2 → 8."
+    history = back_office.get(reverse("admin:inventory_product_history", args=[product.pk])).content.decode()
+    assert "Price: 10.00 → 12.50" in history
+
+
 def test_adjust_stock_action_calls_the_service(back_office, store, retailer):
     product = with_stock(ProductFactory(store=store, reorder_point=0), 4)
     url = reverse("admin:inventory_product_changelist")
@@ -251,15 +268,53 @@ def test_csv_import_through_admin_with_bad_row_changes_nothing(back_office, stor
     assert not Product.objects.exists()
 
 
-def test_csv_import_cannot_set_on_hand(retailer, store):
+def test_csv_import_books_a_new_products_on_hand_as_opening_stock_through_the_ledger(retailer, store):
     CategoryFactory(slug="tools")
-    text = (
-        HEADER.replace("\n", ",on_hand\n") + f"{store.slug},T-1,Hammer,hammer,,,tools,12,,6,3,10,5,2026-01-01,1,500\n"
+    existing = with_stock(ProductFactory(store=store, sku="T-0", cost=Decimal("2.00")), 7)
+    header = HEADER.replace("\n", ",on_hand\n")
+    text = header + "".join(
+        [
+            f"{store.slug},T-1,Hammer,hammer,,,tools,12,,6,3,10,5,2026-01-01,1,40\n",
+            f"{store.slug},T-0,{existing.name},{existing.slug},,,tools,12,,2,3,10,5,2026-01-01,1,500\n",
+        ]
     )
 
-    _import(retailer, text)
+    result = _import(retailer, text)
 
-    assert Product.objects.get(sku="T-1").on_hand == 0
+    assert not result.has_errors(), [e.traceback for e in result.base_errors] + [
+        e.traceback for _n, errors in result.row_errors() for e in errors
+    ]
+    new = Product.objects.get(sku="T-1")
+    assert new.on_hand == 40
+    assert list(new.movements.values_list("kind", "quantity", "reference", "unit_cost")) == [
+        (StockMovement.Kind.RECEIPT, 40, "opening balance", Decimal("6.00"))
+    ]
+    existing.refresh_from_db()
+    assert existing.on_hand == 7  # ignored for an existing product: stock changes through adjustments
+    assert services.stock_mismatches() == []
+
+
+def test_csv_import_derives_a_missing_slug_and_explains_a_foreign_store(retailer, store, other_store):
+    CategoryFactory(slug="tools")
+    result = _import(retailer, HEADER + f"{store.slug},T-2,Claw Hammer XL,,,,tools,12,,6,3,10,5,2026-01-01,1\n")
+    assert not result.has_errors()
+    assert Product.objects.get(sku="T-2").slug == "claw-hammer-xl"
+
+    result = _import(retailer, HEADER + f"{other_store.slug},T-3,Saw,saw,,,tools,12,,6,3,10,5,2026-01-01,1\n")
+    messages = (
+        [str(error.error) for row in result.invalid_rows for error in row.error.messages] if result.invalid_rows else []
+    )
+    messages += [str(e.error) for _n, errors in result.row_errors() for e in errors]
+    assert any(f"Unknown store “{other_store.slug}”" in m and store.slug in m for m in messages), messages
+    assert not Product.objects.filter(sku="T-3").exists()
+
+
+def test_csv_import_refuses_a_negative_opening_stock(retailer, store):
+    CategoryFactory(slug="tools")
+    text = HEADER.replace("\n", ",on_hand\n") + f"{store.slug},T-4,Saw,saw,,,tools,12,,6,3,10,5,2026-01-01,1,-5\n"
+    result = _import(retailer, text)
+    assert result.has_errors() or result.has_validation_errors()
+    assert not Product.objects.filter(sku="T-4").exists()
 
 
 def test_csv_export_neutralises_formulas_and_is_scoped(retailer, store, other_store):
