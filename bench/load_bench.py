@@ -35,13 +35,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from measure import cpu_seconds  # bench/measure.py
-
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 FAILURES: list[str] = []  # every phase's failed requests, printed with the results
 CPU: dict[str, str] = {}
 QUIET: list[float] = []  # seconds waited before the mix for web, worker and PostgreSQL to go quiet
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 RESTARTS: list[int] = []  # web processes that gunicorn replaced during the run (max_requests, crashes)
 CAPACITY: list[tuple[int, dict]] = []  # (users, locust rows) per capacity step
 PHASES = ["catalogue", "product page", "agent queue", "ticket page", "checkout", "mix", "capacity"]
@@ -54,6 +53,18 @@ SATURATION = [
     ("AgentQueue", "agent queue", 0.07),
     ("TicketPages", "ticket page", 0.09),
 ]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes; gone ones count nothing."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
 def free_port() -> int:

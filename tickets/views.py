@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,12 +9,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.rawsql import one_cursor
+from inventory.models import Product
+from inventory.selectors import order_list_for_customer, order_recent_for_customer
 
 from . import selectors, services
 from .forms import AgentReplyForm, CsatForm, CustomerReplyForm, PriorityForm, TicketCreateForm
@@ -25,9 +22,6 @@ from .models import Attachment, CannedResponse, Priority, Status, Ticket, parse_
 
 def _linkable(user) -> dict:
     """The customer's own orders and the products in them: the only things a ticket may link to."""
-    from inventory.models import Product
-    from inventory.selectors import order_list_for_customer
-
     return {
         "linkable_orders": order_list_for_customer(user).select_related(None).prefetch_related(None),
         "linkable_products": Product.objects.filter(order_lines__order__customer=user).distinct().order_by("name"),
@@ -184,18 +178,15 @@ def desk(request: HttpRequest) -> HttpResponse:
     queue = int(queue_id) if queue_id and queue_id.isdigit() else None
     q = request.GET.get("q", "").strip()[:100]
     priority = request.GET.get("priority", "")
-    queues = selectors.queue_choices_for_agent(request.user)
+    queues = selectors.queue_list_for_agent(request.user).only("pk", "name")
     tickets = selectors.ticket_list_for_agent(
         request.user,
         view=view,
         q=q,
         queue=queue,
         priority=priority if priority in Priority.values else "",
-        agent_queues=queues,
     )
-    # Counted as tickets (the count needs no joins), read as rows.
     page = Paginator(tickets, 25).get_page(request.GET.get("page"))
-    page.object_list = selectors.desk_rows(page.object_list, queues)
     return render(
         request,
         "tickets/desk.html",
@@ -216,22 +207,18 @@ def desk(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     _agent_required(request)
-    # The page's five plain-SQL reads on one cursor (accounts/rawsql.py).
-    with one_cursor():
-        ticket = selectors.ticket_detail_for_agent(request.user, pk)
-        agents = selectors.agent_list_for_queue(ticket.queue_id)
-        recent_orders = _recent_orders(ticket)
+    ticket = selectors.ticket_detail_for_agent(request.user, pk)
     # Canned responses are not in the page: desk.js reads them (desk_canned) when the agent opens
-    # the list, which is the only way they can be used, so the many views of a ticket that never
-    # reply do not pay a query and the rendering of every response for it.
+    # the list, which is the only way they can be used.
+    statuses = [ticket.status, *(s for s in Status.values if s in services.TRANSITIONS[ticket.status])]
     context = {
         "ticket": ticket,
-        "urls": _desk_ticket_urls(ticket.pk),
-        "reply_form_html": _reply_form_html(),
-        "priority_select_html": _priority_select_html(ticket.priority),
-        "agents": agents,
-        "allowed_statuses": [(s, Status(s).label) for s in Status.values if s in services.TRANSITIONS[ticket.status]],
-        "recent_orders": recent_orders,
+        "reply_form": AgentReplyForm(),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
+        "agents": selectors.agent_list_for_queue(ticket.queue_id),
+        # The current status first (and chosen), then the ones it may move to.
+        "statuses": [(s, Status(s).label) for s in statuses],
+        "recent_orders": order_recent_for_customer(ticket.requester, limit=5),
     }
     return render(request, "tickets/desk_ticket.html", context)
 
@@ -253,52 +240,6 @@ def desk_canned(request: HttpRequest, pk: int) -> JsonResponse:
     response = JsonResponse({"responses": responses})
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-DESK_TICKET_URLS = ("desk_reply", "desk_assign", "desk_status", "desk_priority", "desk_merge", "desk_canned")
-
-
-@functools.lru_cache(maxsize=8)
-def _desk_ticket_url_parts(script_prefix: str) -> dict[str, tuple[str, str]]:
-    parts = {}
-    for name in DESK_TICKET_URLS:
-        url = reverse(f"tickets:{name}", args=[0])
-        head, sep, tail = url.partition("/0/")
-        if not sep or "/0/" in tail:
-            raise ValueError(f"unexpected desk URL {url!r}")
-        parts[name] = (f"{head}/", f"/{tail}")
-    return parts
-
-
-def _desk_ticket_urls(pk: int) -> dict[str, str]:
-    """The ticket page's form and data URLs, by name: one reverse() each per process, not six per
-    page (a {% url %} costs about 25 µs; the id is an int, so nothing needs quoting)."""
-    return {
-        name: f"{head}{int(pk)}{tail}" for name, (head, tail) in _desk_ticket_url_parts(get_script_prefix()).items()
-    }
-
-
-@functools.cache
-def _reply_form_html() -> str:
-    """The empty reply form is the same on every ticket: render its crispy markup once per process.
-
-    (Rendering it took 2.5 ms of each ticket page; errors never show in it, they come back as
-    messages after the redirect.)
-    """
-    return render_to_string("tickets/_reply_form.html", {"form": AgentReplyForm()})
-
-
-@functools.lru_cache(maxsize=8)
-def _priority_select_html(priority: str) -> str:
-    """The priority ``<select>`` with the ticket's priority chosen: four variants, each rendered once
-    per process (a form widget renders through the template engine: 0.3 ms a page)."""
-    return str(PriorityForm(initial={"priority": priority})["priority"])
-
-
-def _recent_orders(ticket: Ticket):
-    from inventory.selectors import order_recent_for_customer
-
-    return order_recent_for_customer(ticket.requester, limit=5)
 
 
 def _desk_action(request: HttpRequest, pk: int, action) -> HttpResponse:
@@ -360,7 +301,10 @@ def desk_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def desk_status(request: HttpRequest, pk: int) -> HttpResponse:
     def act(ticket):
-        services.ticket_change_status(ticket=ticket, status=request.POST.get("status", ""), actor=request.user)
+        status = request.POST.get("status", "")
+        if status == ticket.status:  # the form shows the current status first
+            return f"The ticket is already {ticket.get_status_display().lower()}."
+        services.ticket_change_status(ticket=ticket, status=status, actor=request.user)
         return "Status changed."
 
     return _desk_action(request, pk, act)

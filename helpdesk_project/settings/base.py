@@ -86,7 +86,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "accounts.context_processors.site",
             ],
         },
     },
