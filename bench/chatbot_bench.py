@@ -142,6 +142,17 @@ def load_set(name: str):
     )
 
 
+def create_products(product_names: list[str]) -> None:
+    """The catalogue as storefront products in stock, so product lookups answer from real rows."""
+    from django.utils.text import slugify
+
+    from inventory.tests.factories import ProductFactory, StoreFactory, with_stock
+
+    store = StoreFactory()
+    for n, name in enumerate(product_names):
+        with_stock(ProductFactory(store=store, name=name, slug=f"{slugify(name)[:40]}-{n}"), 5)
+
+
 def run_set(name: str, *, rounds: int, use_embeddings: bool, vector_cache: str) -> Tally:
     from django.db import transaction
 
@@ -164,6 +175,7 @@ def run_set(name: str, *, rounds: int, use_embeddings: bool, vector_cache: str) 
                             example_questions="\n".join(a.example_questions), is_published=a.published)
                     for a in articles
                 )  # fmt: skip
+            create_products(products)
             engine = build_engine(
                 articles=runtime.engine_articles(),
                 product_names=products,
