@@ -18,6 +18,7 @@ Figures, per set (FAQ = questions an article answers; "shown" = the article link
   shown-top-1       the first article shown is the right one
   shown-top-3       the right article is among those shown (at most three)
   confident-wrong   a wrong article is stated as the answer
+  answered confidently  an article is stated as the answer (right or wrong)
   false hand-over   no article shown, only the offer of a person (or the log-in for one)
   other reply       no article and no hand-over (asks for a product or an order number, a greeting)
   out-of-scope caught  out-of-scope message not answered: "not sure"/hand-over/log-in, nothing stated
@@ -75,6 +76,7 @@ class Tally:
     top1: int = 0
     top3: int = 0
     confident_wrong: int = 0
+    answered: int = 0
     false_handover: int = 0
     other_reply: int = 0
     oos: int = 0
@@ -93,6 +95,7 @@ class Tally:
             f"  shown-top-1          {pct(self.top1, self.faq)}",
             f"  shown-top-3          {pct(self.top3, self.faq)}",
             f"  confident-wrong      {pct(self.confident_wrong, self.faq)}",
+            f"  answered confidently {pct(self.answered, self.faq)}  (the rest: 'Did you mean' or other)",
             f"  false hand-over      {pct(self.false_handover, self.faq)}",
             f"  other reply to FAQ   {pct(self.other_reply, self.faq)}",
             f"  out-of-scope caught  {pct(self.oos_caught, self.oos)}",
@@ -218,6 +221,7 @@ def score(tally: Tally, message: Labelled, replies, ChatMessage) -> None:
         tally.top3 += message.article in shown[:3]
         wrong = stated is not None and stated != message.article
         tally.confident_wrong += wrong
+        tally.answered += stated is not None
         handover_only = not shown and all(a in NOT_ANSWERED for a in actions)
         tally.false_handover += handover_only
         tally.other_reply += not shown and not handover_only
