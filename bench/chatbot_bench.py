@@ -1,110 +1,112 @@
-"""Chat engine latency with 1,000 articles.
+"""What a visitor sees from the chat assistant, on the held-out sets, through the site's reply path.
 
-    python bench/chatbot_bench.py [--rounds 3] [--lexical] [--articles 1000] [--products 40] [--vector-cache]
+    python bench/chatbot_bench.py [--set demo|bookshop|all] [--rounds 1] [--errors] [--lexical]
 
-The 43 real help-centre articles are padded with SYNTHETIC filler articles (generated below,
-titled "[synthetic] ...") up to 1,000, for this latency measurement only; they are never seeded or
-shown to anyone. Each held-out message of chatbot/eval is then answered ``--rounds`` times and the
-per-reply wall time (intent + entities + retrieval + decision; no network, no database) is
-reported as p50/p95/max. It also times a full build and a rebuild after one article changed (the
-index and the intent model, which also learns from every article's title, passages and sentences).
-With ``--vector-cache`` it also times, in CPU seconds, a build that starts with an empty vector
-cache file (and saves it) and a second engine built from that file, as a process start after
-another process saved it (``CHATBOT_VECTOR_CACHE``); the file is a temporary one.
-``--products N`` pads the 40 demo product names with synthetic ones ("Patio heater 0041 north"),
-for a shop with a larger catalogue: every reply matches product names.
+Every labelled message is sent as a new anonymous visitor's first message through
+``chatbot.services.chatbot_reply`` (the service the widget's API calls: identity rules, database
+writes, hand-over rules), with the articles as ``Article`` rows, all in one transaction that is
+rolled back. The database is a throw-away SQLite file (``--db``, migrated on start) unless
+``DATABASE_URL`` is set.
+
+Sets (never used to fit or calibrate anything; the labelled data for that is chatbot/eval/tuning.tsv):
+  demo      the held-out part of the demo shop's labelled set (chatbot/eval/heldout.tsv), with the
+            demo help centre as ``seed_demo`` loads it and the demo product names;
+  bookshop  another shop's help centre (bench/chatbot_eval/bookshop, 24 articles) with 63 customer
+            questions written the way customers type and 40 out-of-scope ones.
+
+Figures, per set (FAQ = questions an article answers; "shown" = the article links in the reply):
+  shown-top-1       the first article shown is the right one
+  shown-top-3       the right article is among those shown (at most three)
+  confident-wrong   a wrong article is stated as the answer
+  answered confidently  an article is stated as the answer (right or wrong)
+  false hand-over   no article shown, only the offer of a person (or the log-in for one)
+  other reply       no article and no hand-over (asks for a product or an order number, a greeting)
+  out-of-scope caught  out-of-scope message not answered: "not sure"/hand-over/log-in, nothing stated
+  other intents     greeting/thanks/order/ticket/product/delivery/person messages given their intent
+  reply latency     wall time of ``chatbot_reply`` (engine + database), p50/p95 over all messages
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from chatbot.engine import (
-    Article,
-    ChatEngine,
-    VectorStore,
-    load_articles,
-    load_embedder,
-    load_product_names,
-    load_split,
-)
-
-PRODUCTS = [
-    "rattan lounge set",
-    "teak bench",
-    "hose reel",
-    "pruning saw",
-    "leaf rake",
-    "rain barrel",
-    "bird bath",
-    "raised bed kit",
-    "greenhouse heater",
-    "pond pump",
-    "fire pit",
-    "log store",
-    "cold frame",
-    "garden trolley",
-    "bamboo screen",
-    "olive tree",
-    "herb planter",
-    "patio cleaner",
-    "cushion box",
-    "sun lounger",
-]
-TOPICS = [
-    ("care guide", "Clean the {p} twice a season with mild soapy water and dry it before storing it for winter."),
-    ("sizing", "The {p} comes in three sizes; measure the space and leave 10 cm around it for air and access."),
-    ("winter storage", "Store the {p} in a dry shed over winter, covered, and away from frost and direct heat."),
-    ("spare parts", "Spare parts for the {p} such as screws, caps and covers are listed under Downloads."),
-    ("safety notes", "Keep children and pets away from the {p} while it is in use and read the safety leaflet."),
-    ("installation", "Install the {p} on level ground; two people need about an hour with basic tools."),
-    ("materials", "The {p} is made from weather-resistant materials certified for outdoor use."),
-    ("troubleshooting", "If the {p} does not work as expected, check the fittings and the manual's fault table."),
-    ("eco information", "Packaging of the {p} is recyclable; old units can be returned to council recycling points."),
-    ("buying guide", "Compare {p} models by capacity, weight and warranty before choosing one for your garden."),
-]
-REGIONS = ["north", "south", "east", "west", "coastal"]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = ROOT / "bench" / "chatbot_eval"
+SETS = ("demo", "bookshop")
+NOT_ANSWERED = ("unsure", "handover", "ask_login")
 
 
-def synthetic_articles(count: int) -> list[Article]:
-    articles = []
-    for n, (product, (topic, sentence), region) in enumerate(itertools.product(PRODUCTS, TOPICS, REGIONS)):
-        if n == count:
-            break
-        articles.append(
-            Article(
-                slug=f"synthetic-{n:04d}",
-                title=f"[synthetic] {product.capitalize()}: {topic} for {region} gardens",
-                body=(
-                    f"{sentence.format(p=product)}\n\n"
-                    f"- Gardens in the {region} often need extra attention in {('spring', 'autumn')[n % 2]}.\n"
-                    f"- Reference {n:04d}: this article is synthetic filler for the latency benchmark.\n"
-                ),
-                category="Synthetic",
-            )
+@dataclass(frozen=True)
+class Labelled:
+    intent: str
+    article: str | None
+    text: str
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            intent, article, text = line.split("\t")
+        except ValueError as exc:
+            raise SystemExit(f"{path}:{number}: expected intent<TAB>article<TAB>text ({exc})") from exc
+        rows.append(Labelled(intent, None if article == "-" else article, text))
+    return rows
+
+
+def names(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@dataclass
+class Tally:
+    faq: int = 0
+    top1: int = 0
+    top3: int = 0
+    confident_wrong: int = 0
+    answered: int = 0
+    false_handover: int = 0
+    other_reply: int = 0
+    oos: int = 0
+    oos_caught: int = 0
+    other: int = 0
+    other_right: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def lines(self, name: str) -> list[str]:
+        def pct(n: int, d: int) -> str:
+            return f"{n / d:6.1%} ({n}/{d})" if d else "   n/a"
+
+        out = [
+            f"[{name}] {self.faq} FAQ, {self.oos} out-of-scope, {self.other} other messages",
+            f"  shown-top-1          {pct(self.top1, self.faq)}",
+            f"  shown-top-3          {pct(self.top3, self.faq)}",
+            f"  confident-wrong      {pct(self.confident_wrong, self.faq)}",
+            f"  answered confidently {pct(self.answered, self.faq)}  (the rest: 'Did you mean' or other)",
+            f"  false hand-over      {pct(self.false_handover, self.faq)}",
+            f"  other reply to FAQ   {pct(self.other_reply, self.faq)}",
+            f"  out-of-scope caught  {pct(self.oos_caught, self.oos)}",
+        ]
+        if self.other:
+            out.append(f"  other intents right  {pct(self.other_right, self.other)}")
+        out.append(
+            f"  reply latency        p50 {statistics.median(self.latencies):.1f} ms, "
+            f"p95 {percentile(self.latencies, 95):.1f} ms, max {max(self.latencies):.1f} ms"
         )
-    if len(articles) < count:
-        raise SystemExit(f"can only generate {len(articles)} distinct synthetic articles")
-    return articles
-
-
-def synthetic_product_names(names: list[str], count: int) -> list[str]:
-    padded = list(names)
-    for n, (product, region) in enumerate(itertools.product(PRODUCTS, REGIONS * 40)):
-        if len(padded) >= count:
-            break
-        padded.append(f"{product.capitalize()} {n:04d} {region}")
-    return padded
+        return out
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -112,95 +114,159 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
+class _Rollback(Exception):
+    pass
+
+
+def setup_django(db: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_project.settings.test")
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{db}")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def load_set(name: str):
+    """(articles as Article rows to create, labelled messages, product names) of one set."""
+    from chatbot.engine.content import load_articles
+
+    if name == "demo":
+        return (
+            None,
+            load_labelled(ROOT / "chatbot" / "eval" / "heldout.tsv"),
+            names(ROOT / "chatbot" / "eval" / "products.txt"),
+        )
+    return (
+        load_articles(DATA / "bookshop"),
+        load_labelled(DATA / "bookshop_questions.tsv"),
+        names(DATA / "bookshop_products.txt"),
+    )
+
+
+def create_products(product_names: list[str]) -> None:
+    """The catalogue as storefront products in stock, so product lookups answer from real rows."""
+    from django.utils.text import slugify
+
+    from inventory.tests.factories import ProductFactory, StoreFactory, with_stock
+
+    store = StoreFactory()
+    for n, name in enumerate(product_names):
+        with_stock(ProductFactory(store=store, name=name, slug=f"{slugify(name)[:40]}-{n}"), 5)
+
+
+def run_set(name: str, *, rounds: int, use_embeddings: bool, vector_cache: str) -> Tally:
+    from django.db import transaction
+
+    from chatbot import runtime, services
+    from chatbot.demo import seed_articles
+    from chatbot.engine import build_engine
+    from chatbot.models import Article, ChatMessage, Conversation
+
+    articles, messages, products = load_set(name)
+    tally = Tally()
+    previous = runtime._engine if hasattr(runtime, "_engine") else None
+    try:
+        with transaction.atomic():
+            Article.objects.all().delete()
+            if articles is None:
+                seed_articles()
+            else:
+                Article.objects.bulk_create(
+                    Article(slug=a.slug, title=a.title, body=a.body, category=a.category, tags=", ".join(a.tags),
+                            example_questions="\n".join(a.example_questions), is_published=a.published)
+                    for a in articles
+                )  # fmt: skip
+            create_products(products)
+            engine = build_engine(
+                articles=runtime.engine_articles(),
+                product_names=products,
+                use_embeddings=use_embeddings,
+                vector_cache=vector_cache,
+            )
+            runtime.set_engine(engine)
+            warm = Conversation.objects.create(visitor="bench-visitor")
+            services.chatbot_reply(conversation=warm, text="hello")
+            for round_ in range(rounds):
+                for message in messages:
+                    conversation = Conversation.objects.create(visitor="bench-visitor")
+                    started = time.perf_counter()
+                    replies = services.chatbot_reply(conversation=conversation, text=message.text)
+                    tally.latencies.append((time.perf_counter() - started) * 1000)
+                    if round_ == 0:
+                        score(tally, message, replies, ChatMessage)
+            raise _Rollback
+    except _Rollback:
+        pass
+    finally:
+        runtime.set_engine(previous)
+    return tally
+
+
+def score(tally: Tally, message: Labelled, replies, ChatMessage) -> None:
+    question, bot = replies[0], [m for m in replies[1:] if m.sender != ChatMessage.Sender.CUSTOMER]
+    shown = [
+        link["url"].rstrip("/").rsplit("/", 1)[-1]
+        for m in bot
+        for link in m.links or []
+        if link.get("kind") == "article"
+    ]
+    stated = next((m.article.slug for m in bot if m.action == "answer" and m.article is not None), None)
+    actions = [m.action for m in bot]
+    said = " | ".join(f"{m.action}: {m.text[:70]!r} {shown[:3] if m.links else ''}" for m in bot)
+    if message.intent == "faq":
+        tally.faq += 1
+        tally.top1 += shown[:1] == [message.article]
+        tally.top3 += message.article in shown[:3]
+        wrong = stated is not None and stated != message.article
+        tally.confident_wrong += wrong
+        tally.answered += stated is not None
+        handover_only = not shown and all(a in NOT_ANSWERED for a in actions)
+        tally.false_handover += handover_only
+        tally.other_reply += not shown and not handover_only
+        if message.article not in shown[:3] or wrong:
+            kind = "WRONG" if wrong else "HAND-OVER" if handover_only else "MISS"
+            tally.errors.append(f"{kind} {message.article}: {message.text!r} -> {said}")
+    elif message.intent == "out_of_scope":
+        tally.oos += 1
+        caught = all(a in NOT_ANSWERED for a in actions)
+        tally.oos_caught += caught
+        if not caught:
+            tally.errors.append(f"OOS ANSWERED: {message.text!r} -> {said}")
+    else:
+        tally.other += 1
+        tally.other_right += question.intent == message.intent
+        if question.intent != message.intent:
+            tally.errors.append(f"INTENT {message.intent} -> {question.intent}: {message.text!r} -> {said}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--products", type=int, default=40, help="Product names, padded with synthetic ones.")
-    parser.add_argument("--lexical", action="store_true", help="Measure the TF-IDF fallback instead.")
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
+    parser.add_argument("--rounds", type=int, default=1, help="Times each message is sent (latency only).")
+    parser.add_argument(
+        "--errors", action="store_true", help="List every miss, wrong answer and answered out-of-scope."
+    )
+    parser.add_argument("--lexical", action="store_true", help="Without sentence embeddings.")
+    parser.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "sd_chat_bench.sqlite3"))
     parser.add_argument(
         "--vector-cache",
-        action="store_true",
-        help="Build from an empty vector cache file (saving it), then time a second build from that file.",
+        default=str(Path(tempfile.gettempdir()) / "sd_chat_bench_vectors.npz"),
+        help="Sentence-vector file reused between runs (empty: none).",
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-
-    real = load_articles()
-    articles = real + synthetic_articles(args.articles - len(real))
-    embedder = None if args.lexical else load_embedder()
-    training = load_split("tuning")
-    directory = tempfile.TemporaryDirectory()
-    store = VectorStore(Path(directory.name) / "chatbot-vectors.npz") if args.vector_cache and embedder else None
-    started, started_cpu = time.perf_counter(), time.process_time()
-    engine = ChatEngine(
-        articles=articles,
-        training=training,
-        product_names=synthetic_product_names(load_product_names(), args.products),
-        embedder=embedder,
-        vector_store=store,
-    )
-    build_s, build_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-    warm_cpu = None
-    if store is not None:
-        # A process start after another process saved the file: a new engine, the same file.
-        started_cpu = time.process_time()
-        ChatEngine(articles=articles, training=training, embedder=embedder, vector_store=store)
-        warm_cpu = time.process_time() - started_cpu
-        store_mb = store.path.stat().st_size / 1e6
-    directory.cleanup()
-
-    changed = Article(
-        **{**real[0].__dict__, "body": real[0].body + "\n\nUpdated: orders over €75 ship free in December."}
-    )
-    started = time.perf_counter()
-    engine.rebuild_index([changed, *articles[1:]])
-    rebuild_ms = (time.perf_counter() - started) * 1000
-
-    messages = [m.text for m in load_split("heldout")]
-    for text in messages[:10]:
-        engine.reply(text)  # warm-up
-    timings = []
-    for _ in range(args.rounds):
-        for text in messages:
-            started = time.perf_counter()
-            engine.reply(text)
-            timings.append((time.perf_counter() - started) * 1000)
-    unknown = []
-    for text in messages:
-        started = time.perf_counter()
-        engine.unknown_share(text)
-        unknown.append((time.perf_counter() - started) * 1000)
-    embedding = []
-    if embedder is not None:
-        for text in messages:
-            started = time.perf_counter()
-            embedder.embed([text])
-            embedding.append((time.perf_counter() - started) * 1000)
-
-    print(
-        f"engine: {engine.engine_name}; articles: {len(engine.index.articles)} ({len(real)} real + "
-        f"{len(articles) - len(real)} synthetic filler); product names: {args.products}"
-    )
-    cold = "with an empty vector cache file, saving it" if store is not None else "cold"
-    print(f"index build ({cold}, includes intent model training): {build_s:.1f} s, {build_cpu:.1f} CPU s")
-    if warm_cpu is not None:
-        print(f"index build from the saved vector cache file ({store_mb:.1f} MB): {warm_cpu:.1f} CPU s")
-    print(f"rebuild after one article changed (index + intent model refit): {rebuild_ms:.0f} ms")
-    print(f"replies timed: {len(timings)} ({len(messages)} held-out messages x {args.rounds} rounds)")
-    print(
-        f"reply latency: p50 {statistics.median(timings):.1f} ms, p95 {percentile(timings, 95):.1f} ms, "
-        f"max {max(timings):.1f} ms"
-    )
-    if embedding:
-        print(
-            f"  of which the query embedding alone: p50 {statistics.median(embedding):.1f} ms, "
-            f"p95 {percentile(embedding, 95):.1f} ms"
-        )
-    print(
-        f"  of which the unknown-word share alone: p50 {statistics.median(unknown):.2f} ms, "
-        f"p95 {percentile(unknown, 95):.2f} ms"
-    )
+    logging.basicConfig(level=logging.WARNING)
+    setup_django(args.db)
+    totals: list[float] = []
+    for name in SETS if args.set == "all" else (args.set,):
+        tally = run_set(name, rounds=args.rounds, use_embeddings=not args.lexical, vector_cache=args.vector_cache)
+        totals += tally.latencies
+        print("\n".join(tally.lines(name)))
+        if args.errors:
+            for line, count in Counter(tally.errors).items():
+                print(f"    {line}" + (f" (x{count})" if count > 1 else ""))
+    print(f"all replies: p50 {statistics.median(totals):.1f} ms, p95 {percentile(totals, 95):.1f} ms ({len(totals)})")
     print(f"load average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 

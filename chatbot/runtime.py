@@ -1,9 +1,12 @@
-"""One chat engine per process: built lazily on first use, rebuilt only when articles change.
+"""One chat engine per process: built lazily on first use, rebuilt off the request path when
+articles change.
 
-The engine trains its intent model and embeds the articles when it is built (seconds), so that
-happens once per process, never per request. After an article is saved the service schedules
-``engine_articles_changed`` on commit: it bumps a version number in the shared cache and rebuilds
-this process's index; other processes see the new version on their next reply and rebuild once.
+The engine embeds the articles and trains its intent model when it is built (seconds), so that
+happens once per process, never per request. After a transaction that saved articles commits,
+the ``chatbot.articles_changed`` task runs once (``services.articles_changed_on_commit``): it bumps
+a version number in the shared cache and, in a process that has an engine, rebuilds it in a
+background thread. Every other process notices the new version on its next reply and rebuilds in
+its own background thread; replies keep using the old engine until the new one is swapped in.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ _lock = threading.Lock()
 _engine: ChatEngine | None = None
 _engine_version: int | None = None
 _names_at = 0.0
+# The rebuild waiting for the background thread: (version, articles, product names), read from
+# the database by the thread that asked, so the thread itself never queries.
+_pending: tuple[int, list[EngineArticle], list[str]] | None = None
+_scheduled_version: int | None = None
+_rebuilder: threading.Thread | None = None
 # The product list changes in the inventory app (no hook into the chat): the engine re-reads the
 # names at most this often, one query, so a new product is recognised within minutes.
 PRODUCT_NAMES_TTL = 300.0
@@ -60,12 +68,15 @@ def _current_version() -> int:
 
 
 def get_engine() -> ChatEngine:
-    """This process's engine (thread-safe lazy build); rebuilt once if articles changed elsewhere."""
+    """This process's engine. The first call builds it (thread-safe); when the articles changed
+    elsewhere it schedules a background rebuild and answers with the current engine meanwhile."""
     global _engine, _engine_version
     version = _current_version()
     engine = _engine
-    if engine is not None and _engine_version == version:
-        if time.monotonic() - _names_at > PRODUCT_NAMES_TTL:
+    if engine is not None:
+        if _engine_version != version and _scheduled_version != version:
+            schedule_rebuild(version)
+        elif time.monotonic() - _names_at > PRODUCT_NAMES_TTL:
             refresh_product_names()
         return engine
     with _lock:
@@ -76,14 +87,58 @@ def get_engine() -> ChatEngine:
                 use_embeddings=getattr(settings, "CHATBOT_USE_EMBEDDINGS", True),
                 vector_cache=getattr(settings, "CHATBOT_VECTOR_CACHE", ""),
             )
+            _engine_version = version
             _mark_names_fresh()
             logger.info("chatbot: active engine is %s", _engine.engine_name)
-        elif _engine_version != version:
-            _engine.rebuild_index(engine_articles())
-            _engine.set_product_names(_product_names())
-            _mark_names_fresh()
-        _engine_version = version
         return _engine
+
+
+def schedule_rebuild(version: int) -> None:
+    """Read the articles and product names now (as this thread's transaction sees them) and
+    rebuild the engine from them in the background thread. Requests made meanwhile coalesce: the
+    thread builds the latest one once it is done with the current build."""
+    global _pending, _scheduled_version, _rebuilder
+    articles, names = engine_articles(), _product_names()
+    with _lock:
+        if _engine is None:
+            return
+        _pending, _scheduled_version = (version, articles, names), version
+        if _rebuilder is None:
+            _rebuilder = threading.Thread(target=_rebuild_pending, name="chatbot-rebuild", daemon=True)
+            _rebuilder.start()
+
+
+def _rebuild_pending() -> None:
+    global _pending, _rebuilder, _engine_version
+    while True:
+        with _lock:
+            job, engine, _pending = _pending, _engine, None
+            if job is None or engine is None:
+                _rebuilder = None
+                return
+        version, articles, names = job
+        try:
+            engine.rebuild_index(articles)
+            engine.set_product_names(names)
+        except Exception:  # the old engine keeps answering; the next change tries again
+            logger.exception("chatbot: rebuilding the engine failed")
+            continue
+        with _lock:
+            if _engine is engine:
+                _engine_version = version
+        _mark_names_fresh()
+
+
+def wait_for_rebuild(timeout: float = 120.0) -> bool:
+    """Block until no rebuild is running or waiting (for commands and tests); False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _lock:
+            thread = _rebuilder
+        if thread is None:
+            return True
+        thread.join(min(1.0, max(0.0, deadline - time.monotonic())))
+    return False
 
 
 def warm_up() -> ChatEngine | None:
@@ -135,21 +190,25 @@ def refresh_product_names() -> None:
 
 def set_engine(engine: ChatEngine | None) -> None:
     """Install a prebuilt engine (tests share one per session; ``None`` forgets it)."""
-    global _engine, _engine_version
+    global _engine, _engine_version, _scheduled_version
+    wait_for_rebuild()
     with _lock:
         _engine = engine
         _engine_version = _current_version() if engine is not None else None
+        _scheduled_version = None
     _mark_names_fresh()
 
 
 def engine_articles_changed() -> None:
-    """On commit after an article changed: new version for every process, rebuild here now."""
+    """After a transaction that changed articles committed: a new version for every process,
+    and this process's engine (if it has one) rebuilt in the background."""
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+        version = 2
+        cache.set(VERSION_KEY, version, timeout=None)
     if _engine is not None:
-        get_engine()
+        schedule_rebuild(version)
 
 
 def engine_status() -> str:

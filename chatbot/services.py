@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,8 +98,25 @@ class ChatError(ValidationError):
 # --- help centre ----------------------------------------------------------------------------
 
 
+_changes = threading.local()  # per thread, as connections and their transactions are
+
+
 def articles_changed_on_commit() -> None:
-    transaction.on_commit(runtime.engine_articles_changed)
+    """After this transaction commits, have the engine rebuilt once, however many articles it
+    saved: each call registers a callback numbered in this thread; the first to run after a
+    commit enqueues the task and marks every number so far done, so the rest of that
+    transaction's callbacks do nothing. Callbacks of a rolled-back transaction never run, so a
+    later transaction's still counts."""
+    from .tasks import articles_changed
+
+    _changes.requested = number = getattr(_changes, "requested", 0) + 1
+
+    def enqueue() -> None:
+        if number > getattr(_changes, "done", 0):
+            _changes.done = _changes.requested
+            articles_changed.delay()
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -219,8 +237,6 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
 
     engine = runtime.get_engine()
     context = ConversationContext(awaiting=Action(conversation.awaiting) if conversation.awaiting else None)
-    # An unsure reply lists the closest articles only when the engine thinks they may answer it
-    # (``EngineConfig.offer_threshold``); far below, a list would be noise.
     reply = engine.reply(text, context=context)
     user = conversation.user
     answer = _answer(reply, text=text, user=user)
@@ -264,8 +280,10 @@ def chatbot_reply(*, conversation: Conversation, text: str) -> list[ChatMessage]
             if unhappy
             else f"{UNSURE_BEFORE_HANDOVER} unsure answers in a row"
         )
-        # The article the bot would have answered with picks the queue even if it was not posted.
-        category = answer.article.category if answer.article else ""
+        # The article the bot would have answered with (or offered first) picks the queue, even if
+        # it was not posted.
+        topic = answer.article or next(iter(answer.offered), None)
+        category = topic.category if topic else ""
         messages.append(_hand_over_or_ask_login(conversation, reason=reason, intent=reply.intent, category=category))
     return messages
 
@@ -284,6 +302,7 @@ class _Answer:
     article: Article | None = None
     awaiting: str = ""  # the ASK_* action to pass to the engine with the next message
     unsure: bool = False
+    offered: list[Article] = field(default_factory=list)  # "Did you mean ...?" articles, best first
 
 
 def _login_link() -> dict:
@@ -321,11 +340,14 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             return _delivery_answer(reply, user if signed_in else None)
         case Action.ASK_TICKET_REF if signed_in:
             return _recent_tickets_answer(user)
-        case Action.ASK_TICKET_REF | Action.ASK_PRODUCT:
+        case Action.ASK_TICKET_REF:
             return _Answer(reply.text, action=reply.action, awaiting=reply.action)
+        case Action.ASK_PRODUCT:  # with the closest articles when the engine offers them
+            links = [_article_link(a) for a in _published(reply.articles[:3])]
+            return _Answer(reply.text, action=reply.action, links=links, awaiting=reply.action)
         case Action.ANSWER if reply.intent == Intent.FAQ and reply.articles:
-            found = _published(reply.articles[:1])
-            if not found:
+            found = _published(reply.articles[:3])
+            if not found or found[0].slug != reply.articles[0].slug:
                 return _unsure_answer(reply)
             article, passage = found[0], reply.articles[0].passage
             # The passage that matched best, after the gist, unless the article has changed since
@@ -333,10 +355,11 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             quoted = passage and passage in (source for _, source in body_passage_pairs(article.body))
             best = markdown_to_text(passage) if quoted else ""
             gist = with_best_passage(first_paragraph_text(article.body), best)
+            # The answer's article first, then up to two related ones (the next best).
             return _Answer(
                 f"{gist}\n\nMore in “{article.title}”.",
                 action=Action.ANSWER,
-                links=[_article_link(article)],
+                links=[_article_link(a) for a in found],
                 article=article,
             )
         case Action.ANSWER:
@@ -353,24 +376,19 @@ def _published(hits) -> list[Article]:
 
 
 def _unsure_answer(reply: EngineReply) -> _Answer:
+    """Not sure: above the engine's floor its three best articles as "Did you mean ...?" beside
+    the offer of a person; below it, the offer alone."""
     articles = _published(reply.articles[:3])
-    businesses = reply.entities.other_businesses
-    if businesses and reply.intent == Intent.OUT_OF_SCOPE:
-        # "my amazon parcel is late": say why we cannot answer, and still offer a person.
-        text = (
-            f"That sounds like a question for {businesses[0]}: I can only help with orders, products and "
-            "accounts in our shop. If it is about us after all, I can pass you to a member of our team "
-            "(just say “talk to a person”)."
-        )
-        return _Answer(text, action=Action.UNSURE, unsure=True)
     if articles:
         text = (
-            "I'm not sure I understood. These help articles might answer it; if not, I can pass you to "
-            "a member of our team (just say “talk to a person”)."
+            "I'm not sure I understood. Did you mean one of these? If not, I can pass you to a member of "
+            "our team (just say “talk to a person”)."
         )
     else:
         text = "I'm not sure I can help with that. I can pass you to a member of our team: just say “talk to a person”."
-    return _Answer(text, action=Action.UNSURE, links=[_article_link(a) for a in articles], unsure=True)
+    return _Answer(
+        text, action=Action.UNSURE, links=[_article_link(a) for a in articles], unsure=True, offered=articles
+    )
 
 
 # --- live data ----------------------------------------------------------------------------
@@ -434,8 +452,14 @@ def _order_answer(user: User, ids: list[int]) -> _Answer:
     try:
         order = order_for_customer(user=user, pk=ids[0])
     except Http404:
-        # Another customer's order answers exactly like a number that does not exist.
-        return _Answer(NOT_FOUND_ORDER.format(ref=f"SD-{ids[0]:06d}"), action="order_not_found")
+        # Another customer's order answers exactly like a number that does not exist; the
+        # customer's own latest orders follow, so they can pick the right one.
+        text = NOT_FOUND_ORDER.format(ref=f"SD-{ids[0]:06d}")
+        recent = list(order_list_for_customer(user)[:3])
+        if recent:
+            text += "\nYour latest orders:\n" + "\n".join(f"- {order_status_text(o)}" for o in recent)
+        links = [_order_link(o) for o in recent]
+        return _Answer(text, action="order_not_found", links=links, awaiting=Action.ASK_ORDER_NUMBER if recent else "")
     return _Answer(order_status_text(order), action=Action.LOOKUP_ORDER, links=[_order_link(order)])
 
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from .content import load_articles
 from .dataset import article_examples, load_product_names, load_split
+from .decision import DecisionModel, Verdict, load_decision_model
 from .embedder import load_embedder
-from .engine import Analysis, ChatEngine, ConversationContext, EngineConfig
+from .engine import Analysis, ChatEngine, ConversationContext
 from .intents import LabelledMessage
 from .types import Action, Article, ArticleHit, EngineReply, Entities, Intent, ProductMatch
 from .vector_store import VectorStore
@@ -24,16 +25,18 @@ __all__ = [
     "ArticleHit",
     "ChatEngine",
     "ConversationContext",
-    "EngineConfig",
+    "DecisionModel",
     "EngineReply",
     "Entities",
     "Intent",
     "LabelledMessage",
     "ProductMatch",
     "VectorStore",
+    "Verdict",
     "article_examples",
     "build_engine",
     "load_articles",
+    "load_decision_model",
     "load_embedder",
     "load_product_names",
     "load_split",

@@ -66,12 +66,8 @@ class ProductMatch:
     name: str
     score: float  # 0..1, share of the name's (idf-weighted) words found in the message
     # The idf weight of those words: names that match the same words of the message ("camping
-    # chair" in "Classic Camping Chair" and "Compact Camping Chair") have the same, whatever their
-    # other words. Not part of equality.
+    # chair" in "Classic Camping Chair" and "Compact Camping Chair") have the same. Not part of equality.
     matched: float = field(default=0.0, compare=False)
-    # Whether a word of the name (not an auxiliary word such as "can") is in the message as written
-    # or in its plural, not only through a typo ("watring can": "can" alone does not name it).
-    exact: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,9 +75,6 @@ class Entities:
     order_numbers: tuple[str, ...] = ()
     ticket_refs: tuple[str, ...] = ()  # normalised, e.g. "TCK-00042"
     products: tuple[ProductMatch, ...] = ()
-    # Other companies named in the message ("Amazon", "iPhone"), never the shop's own (see
-    # ``OtherBusinessMatcher``): their customers' questions are not the shop's to answer.
-    other_businesses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ def lexical_engine():
 
 @pytest.fixture(scope="session")
 def django_chat_engine():
-    """The Django layer's engine for tests: lexical (fast to build), the content articles, built
-    once per session and installed as the process engine by ``help_centre``."""
-    return build_engine(use_embeddings=False)
+    """The Django layer's engine for tests: the MiniLM engine the site runs, on the content
+    articles, built once per session and installed as the process engine by ``help_centre``."""
+    engine = build_engine()
+    assert engine.engine_name == "minilm-onnx"
+    return engine
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def test_saving_an_article_rebuilds_the_index_on_commit(client, agent, help_cent
 
     assert response.status_code == 302
     assert len(callbacks) == 1
+    assert runtime.wait_for_rebuild()  # off the request path, in the background thread
     assert runtime.get_engine().search("do you offer gift wrapping", k=1)[0].slug == "gift-wrapping"
 
 

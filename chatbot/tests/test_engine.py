@@ -1,43 +1,22 @@
-import dataclasses
-import itertools
 import logging
 
 import numpy as np
 import pytest
-from django.core.management import CommandError, call_command
 
 from chatbot.engine import (
     Action,
-    Analysis,
     Article,
-    ArticleHit,
     ChatEngine,
     ConversationContext,
-    EngineConfig,
-    Entities,
+    DecisionModel,
     Intent,
-    LabelledMessage,
+    Verdict,
     load_articles,
-    load_product_names,
+    load_decision_model,
     load_split,
 )
+from chatbot.engine.decision import SIGNALS, Logistic
 from chatbot.engine.embedder import EmbedderUnavailable, MiniLMEmbedder, load_embedder
-from chatbot.engine.evaluation import (
-    OTHER_BUSINESS_WEIGHTS,
-    SEEN,
-    UNKNOWN_WEIGHTS,
-    UNSEEN,
-    Observation,
-    TuningRow,
-    choose_config,
-    choose_offer_threshold,
-    evaluate,
-    grouped_cross_validation,
-    grouped_folds,
-    score_config,
-    score_grid,
-    without_examples,
-)
 from chatbot.engine.retrieval import ArticleIndex
 
 
@@ -92,9 +71,9 @@ def test_retrieval_understands_paraphrases(minilm_engine, text, slug):
     assert slug in [hit.slug for hit in minilm_engine.search(text, k=3)]
 
 
-@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
-def test_a_hit_names_the_body_passage_that_matched_best(request, engine_fixture):
-    engine = request.getfixturevalue(engine_fixture)
+def test_a_hit_names_the_body_passage_that_matched_best(minilm_engine, monkeypatch):
+    engine = minilm_engine
+    monkeypatch.setattr(engine, "decision", model(answer_threshold=0.0))  # the answer's text, not the decision
 
     hit = engine.search("what happens after two failed delivery attempts?", k=1)[0]
     reply = engine.reply("what happens after two failed delivery attempts?")
@@ -146,88 +125,6 @@ def test_out_of_scope_below_threshold_says_not_sure_and_offers_a_person(minilm_e
     assert "person" in reply.text
 
 
-@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
-@pytest.mark.parametrize(
-    ("text", "company"),
-    [("my amazon parcel still hasn't arrived", "Amazon"), ("how do I return something to argos", "Argos")],
-)
-def test_a_question_about_another_companys_order_is_out_of_scope_and_says_so(request, engine_fixture, text, company):
-    engine = request.getfixturevalue(engine_fixture)
-
-    reply = engine.reply(text)
-
-    assert reply.entities.other_businesses == (company,)
-    assert (reply.intent, reply.action) == (Intent.OUT_OF_SCOPE, Action.UNSURE)
-    assert reply.offers_handover
-    assert reply.text.startswith(f"That sounds like a question for {company}.")
-
-
-def test_naming_another_company_lowers_the_score_by_its_weight_only(lexical_engine):
-    config = EngineConfig(answer_threshold=0.5, neighbour_weight=0.5, intent_weight=0.5, other_business_weight=0.75)
-    named = lexical_engine.analyse("my ebay parcel is late")
-    plain = dataclasses.replace(named, entities=dataclasses.replace(named.entities, other_businesses=()))
-
-    assert named.answerability(config) == pytest.approx(plain.answerability(config) - 0.75)
-    assert named.answerability(dataclasses.replace(config, other_business_weight=0)) == pytest.approx(
-        plain.answerability(config)
-    )
-
-
-def test_a_company_the_help_centre_or_the_product_list_names_becomes_the_shops_own():
-    articles = load_articles()
-    engine = ChatEngine(articles=articles, training=load_split("tuning"), embedder=None)
-    assert engine.analyse("can I collect it at argos").entities.other_businesses == ("Argos",)
-    assert engine.analyse("is the ikea shelf insert in stock").entities.other_businesses == ("IKEA",)
-    argos = Article(
-        slug="collect-at-argos",
-        title="Collect at Argos",
-        body="Choose an Argos store at checkout and collect your parcel there for free.",
-        category="Shipping and delivery",
-    )
-
-    engine.rebuild_index([*articles, argos])
-    engine.set_product_names(["Shelf insert for IKEA Kallax"])
-
-    assert engine.analyse("can I collect it at argos").entities.other_businesses == ()
-    assert engine.analyse("is the ikea shelf insert in stock").entities.other_businesses == ()
-    assert engine.analyse("my amazon parcel is late").entities.other_businesses == ("Amazon",)
-
-
-@pytest.mark.parametrize("text", ["how long do I have to send things back?", "", "zzqx", "hedge trimer price"])
-def test_lexical_scores_summed_by_term_equal_the_sparse_matrix_product(text):
-    from chatbot.engine.lexical import TfidfFeatures
-    from chatbot.engine.retrieval import ArticleIndex, article_document, article_passages
-
-    articles = load_articles()
-    index = ArticleIndex(articles, embedder=None)
-    features = TfidfFeatures()
-    documents = [article_document(a) for a in articles]
-    doc_matrix = features.fit(documents).transform(documents)
-    passages = [p for a in articles for p in article_passages(a)]
-    query = features.transform([text])
-    by_article = np.maximum.reduceat((features.transform(passages) @ query.T).toarray().ravel(), index._starts)
-
-    expected = by_article * 0.6 + (doc_matrix @ query.T).toarray().ravel() * 0.4
-    assert index.scores(text) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize("engine_fixture", ["minilm_engine", "lexical_engine"])
-def test_an_order_question_naming_another_company_is_weighed_only_while_the_cue_is_on(request, engine_fixture):
-    engine = request.getfixturevalue(engine_fixture)
-    analysis = engine.analyse("where is my amazon order, it still hasn't come")
-    assert analysis.intent == Intent.ORDER_STATUS
-    assert analysis.names_company_lookup
-    on = engine.config
-    off = dataclasses.replace(on, other_business_weight=0.0)
-
-    assert analysis.decision(on)[0] == Intent.OUT_OF_SCOPE
-    assert engine.reply("where is my amazon order, it still hasn't come").action == Action.UNSURE
-    assert analysis.decision(off) == (Intent.ORDER_STATUS, analysis.confidence, False)  # cue off: as before
-    assert analysis.decision(dataclasses.replace(on, unsure_threshold=None))[0] == Intent.OUT_OF_SCOPE
-    with_number = engine.analyse("where is my amazon order 10452")
-    assert not with_number.names_company_lookup  # a reference: we look it up (and may not find it)
-
-
 def test_a_rebuild_that_finishes_after_a_product_refresh_keeps_the_new_products():
     import threading
 
@@ -253,7 +150,6 @@ def test_a_rebuild_that_finishes_after_a_product_refresh_keeps_the_new_products(
     assert [p.name for p in engine.analyse("the ikea kallax shelf insert").entities.products] == [
         "Shelf insert for IKEA Kallax"
     ]
-    assert engine.analyse("the ikea kallax shelf insert").entities.other_businesses == ()
 
 
 def test_new_product_names_do_not_wait_for_a_rebuild_in_progress():
@@ -266,7 +162,6 @@ def test_new_product_names_do_not_wait_for_a_rebuild_in_progress():
         worker.start()
         assert done.wait(timeout=10), "set_product_names waited for the rebuild lock"
     worker.join()
-    assert engine.analyse("the ikea shelf insert").entities.other_businesses == ()
 
 
 class CountingEmbedder:
@@ -390,33 +285,6 @@ def test_embeddings_are_unit_length_and_paraphrases_are_closer_than_unrelated_te
     assert where @ late > where @ weather + 0.2
 
 
-def test_evaluate_reports_every_figure_the_issue_asks_for(lexical_engine):
-    messages = load_split("heldout")[:40]
-
-    report = evaluate(lexical_engine, messages, split="heldout")
-
-    assert report.messages == 40
-    assert report.engine == "lexical"
-    for value in (report.intent_accuracy, report.intent_macro_f1, report.article_top1, report.article_top3):
-        assert 0.0 <= value <= 1.0
-    assert report.article_top1 <= report.article_top3
-    assert report.latency_p50_ms <= report.latency_p95_ms
-    assert any(line.startswith("intent accuracy") for line in report.lines())
-
-
-def test_eval_command_rejects_an_unknown_split():
-    with pytest.raises(CommandError, match="Unknown split"):
-        call_command("eval_chatbot", "--split", "everything")
-
-
-def test_eval_command_prints_the_report_without_database_rows(capsys):
-    call_command("eval_chatbot", "--lexical")
-
-    out = capsys.readouterr().out
-    for label in ("intent accuracy", "intent macro-F1", "top-3 hit rate", "hand-over recall", "precision", "p95"):
-        assert label in out
-
-
 def test_engine_without_published_articles_is_unsure_instead_of_failing():
     engine = ChatEngine(articles=[], training=load_split("tuning"), embedder=None)
 
@@ -430,222 +298,94 @@ def test_engine_without_published_articles_is_unsure_instead_of_failing():
     assert reply.articles == ()
 
 
-def test_grouped_folds_strip_a_group_of_articles_and_score_every_message_about_them():
-    tuning = load_split("tuning")
-    folds = grouped_folds(tuning, folds=5, seed=3)
-
-    asked = {m.article for m in tuning if m.intent == Intent.FAQ}
-    assert set().union(*(f.unseen for f in folds)) == asked  # each asked-about article is stripped once
-    assert sum(len(f.unseen) for f in folds) == len(asked)
-    assert set().union(*(set(f.scored) for f in folds)) == set(range(len(tuning)))  # everything is scored
-    for fold in folds:
-        training = [m for i, m in enumerate(tuning) if i not in set(fold.scored)]
-        assert not [m for m in training if m.article in fold.unseen]  # nothing about them is trained on
-        assert {i for i, m in enumerate(tuning) if m.article in fold.unseen} <= set(fold.scored)
+# --- the decision layer ---------------------------------------------------------------------
 
 
-def test_without_examples_strips_only_the_given_articles():
-    articles = load_articles()
-
-    stripped = without_examples(articles, frozenset({"refunds"}))
-
-    by_slug = {a.slug: a for a in stripped}
-    assert by_slug["refunds"].example_questions == ()
-    assert by_slug["refunds"].body == next(a.body for a in articles if a.slug == "refunds")
-    assert by_slug["shipping-costs"].example_questions == next(
-        a.example_questions for a in articles if a.slug == "shipping-costs"
-    )
-
-
-@pytest.fixture(scope="module")
-def lexical_observations():
-    tuning = load_split("tuning")[::2]
-    return grouped_cross_validation(
-        articles=load_articles(), tuning=tuning, embedder=None, repeats=1, product_names=load_product_names()
-    )
-
-
-def test_grouped_cross_validation_scores_each_message_once_per_repeat(lexical_observations):
-    tuning = load_split("tuning")[::2]
-    faq = [m for m in tuning if m.intent == Intent.FAQ]
-    unseen = [o.message for o in lexical_observations if o.condition == UNSEEN]
-    others = [o.message for o in lexical_observations if o.message.intent != Intent.FAQ]
-
-    assert sorted(m.text for m in unseen) == sorted(m.text for m in faq)
-    assert sorted(m.text for m in others) == sorted(m.text for m in tuning if m.intent != Intent.FAQ)
-    assert {o.condition for o in lexical_observations if o.message.intent == Intent.FAQ} <= {UNSEEN, SEEN}
-
-
-def test_fast_grid_scoring_agrees_with_scoring_one_config(lexical_observations):
-    assert any(o.analysis.entities.other_businesses for o in lexical_observations)  # the weight matters
-    assert 0 < sum(o.analysis.unknown > 0 for o in lexical_observations) < len(lexical_observations)  # and this one
-    fallbacks = [o.analysis.fallback(EngineConfig(answer_threshold=0.0)) for o in lexical_observations]
-    assert {Intent.HUMAN, Intent.GREETING} <= set(fallbacks)  # and so do the fallbacks
-
-    # Cues on some help-centre and out-of-scope messages too, so that a rescue can be wrong and
-    # the rescued messages' FAQ/out-of-scope labels must be taken out of the count.
-    observations = [
-        dataclasses.replace(o, analysis=dataclasses.replace(o.analysis, cue=Intent.GREETING))
-        if i % 7 == 0 and o.analysis.intent in (Intent.FAQ, Intent.OUT_OF_SCOPE)
-        else o
-        for i, o in enumerate(lexical_observations)
-    ]
-    rows = score_grid(observations, neighbour_weights=(0.5,), intent_weights=(0.25,))
-    for row in rows[::37]:
-        single = score_config(observations, row.config)
-        assert row.intent_accuracy == pytest.approx(single.intent_accuracy)
-        assert row.oos_recall == pytest.approx(single.oos_recall)
-        assert row.handover_precision == pytest.approx(single.handover_precision)
-        assert row.faq_answered_correctly == pytest.approx(single.faq_answered_correctly)
-        assert row.unseen_answered_correctly == pytest.approx(single.unseen_answered_correctly)
-    assert {row.config.other_business_weight for row in rows[::37]} == set(OTHER_BUSINESS_WEIGHTS)
-    assert {row.config.unknown_weight for row in rows[::37]} == set(UNKNOWN_WEIGHTS)
-    stricter = EngineConfig(answer_threshold=0.0, product_fallback=0.9, product_fallback_vote=0.5)
-    for row in score_grid(observations, neighbour_weights=(0.5,), intent_weights=(0.25,), fallback_config=stricter)[
-        ::97
-    ]:
-        assert (row.config.product_fallback, row.config.product_fallback_vote) == (0.9, 0.5)  # scored as configured
-        assert row.intent_accuracy == pytest.approx(score_config(observations, row.config).intent_accuracy)
-    for weights in itertools.product(OTHER_BUSINESS_WEIGHTS, UNKNOWN_WEIGHTS):
-        recalls = [
-            row.oos_recall for row in rows if (row.config.other_business_weight, row.config.unknown_weight) == weights
-        ]
-        assert recalls == sorted(recalls)  # a higher threshold never hands over fewer messages
-
-
-def row(accuracy, recall, precision):
-    return TuningRow(EngineConfig(answer_threshold=accuracy), accuracy, recall, precision, 0.5, 0.5)
-
-
-def test_choose_config_prefers_intent_accuracy_among_rows_meeting_both_targets():
-    rows = [row(0.95, 0.80, 0.99), row(0.90, 0.86, 0.91), row(0.91, 0.90, 0.92), row(0.93, 0.99, 0.89)]
-
-    assert choose_config(rows) == rows[2]
-
-
-def test_choose_config_falls_back_to_the_row_closest_to_both_targets():
-    rows = [row(0.95, 0.60, 0.99), row(0.90, 0.80, 0.86), row(0.93, 0.99, 0.70)]
-
-    assert choose_config(rows) == rows[1]
-
-
-def test_choose_config_breaks_near_ties_on_closeness_by_intent_accuracy():
-    rows = [row(0.88, 0.82, 0.875), row(0.89, 0.817, 0.88), row(0.95, 0.70, 0.95)]
-
-    assert choose_config(rows) == rows[1]  # 96.1% of the targets against 96.5%: a tie, more accurate
-
-
-def test_tune_command_prints_the_grouped_cross_validation_table(capsys):
-    call_command("eval_chatbot", "--tune", "--lexical", "--repeats", "1")
-
-    out = capsys.readouterr().out
-    assert "grouped 5-fold cross-validation x 1 on the tuning part only" in out
-    assert "<- chosen" in out
-    assert "chosen: EngineConfig(answer_threshold=" in out
-    assert "unsure replies list the closest articles from score" in out
-
-
-# --- unsure replies that still list the closest articles ------------------------------------------
-
-OFFERING = EngineConfig(
-    answer_threshold=0.6, neighbour_weight=0.0, intent_weight=0.0, unsure_threshold=0.6, offer_threshold=0.3
-)
-
-
-def analysis(top, *, vote=Intent.OUT_OF_SCOPE, businesses=(), hits=True):
-    probabilities = dict.fromkeys(Intent, 0.0) | {vote: 1.0}
-    found = (ArticleHit("damaged-items", "Damaged items", top),) if hits else ()
-    return Analysis(Entities(other_businesses=businesses), probabilities, vote, 1.0, found, 0.0, 0.0)
+def model(answer_threshold=0.5, offer_threshold=0.5):
+    """p_answer and p_offer both 1/(1+e^-(10*top - 5)): 0.5 at a top score of 0.5."""
+    logistic = Logistic((10.0, 0.0, 0.0, 0.0, 0.0), -5.0)
+    return DecisionModel(logistic, answer_threshold, logistic, offer_threshold)
 
 
 @pytest.mark.parametrize(
-    ("case", "config", "offers"),
+    ("top", "verdict"),
     [
-        (analysis(0.7), OFFERING, False),  # answered from the article, not unsure
-        (analysis(0.45), OFFERING, True),  # labelled out of scope, but close: the list may help
-        (analysis(0.3), OFFERING, True),  # the threshold itself
-        (analysis(0.2), OFFERING, False),  # far below: out of scope, nothing to click
-        (analysis(0.45, businesses=("Amazon",)), OFFERING, False),  # another company's question
-        (analysis(0.45, hits=False), OFFERING, False),  # nothing to list
-        (analysis(0.45, vote=Intent.ORDER_STATUS), OFFERING, False),  # not a help-centre question
-        (analysis(0.45), dataclasses.replace(OFFERING, offer_threshold=None), False),  # off
-        (analysis(0.1, vote=Intent.FAQ), dataclasses.replace(OFFERING, unsure_threshold=None), True),  # FAQ label
+        (0.9, Verdict.ANSWER),
+        (0.5, Verdict.ANSWER),
+        (0.45, Verdict.OFFER),
+        (0.3, Verdict.OFFER),
+        (0.1, Verdict.HAND_OVER),
     ],
 )
-def test_unsure_replies_list_articles_from_the_offer_threshold_unless_out_of_scope_for_sure(case, config, offers):
-    assert case.offers_articles(config) is offers
+def test_the_verdict_is_answer_above_its_threshold_then_offer_down_to_the_floor_then_hand_over(top, verdict):
+    decision = model(answer_threshold=0.5, offer_threshold=0.1)  # 0.1 is reached at top 0.28
+
+    assert decision.verdict((top, 0.0, 0.0, 0.0, 0.0)) == verdict
 
 
-def test_an_unsure_reply_above_the_offer_threshold_lists_the_articles_and_below_it_does_not(minilm_engine, monkeypatch):
-    text = "the table leg snapped in transit"
-    never_answers = EngineConfig(answer_threshold=50.0, unsure_threshold=50.0, other_business_weight=1.0)
-
-    monkeypatch.setattr(minilm_engine, "config", dataclasses.replace(never_answers, offer_threshold=-50.0))
-    listed = minilm_engine.reply(text)
-    monkeypatch.setattr(minilm_engine, "config", dataclasses.replace(never_answers, offer_threshold=None))
-    bare = minilm_engine.reply(text)
-
-    assert (listed.intent, listed.action) == (bare.intent, bare.action) == (Intent.OUT_OF_SCOPE, Action.UNSURE)
-    assert listed.offers_handover
-    assert bare.offers_handover
-    assert "damaged-item" in [hit.slug for hit in listed.articles]
-    assert listed.text.startswith("I'm not sure I understood your question. These articles might help:")
-    assert listed.text.endswith("Or I can pass you to a person.")
-    assert bare.articles == ()
-    assert bare.text.startswith("Sorry, I can only help with our shop")
+def test_the_shipped_decision_layer_was_calibrated_for_both_engines_and_round_trips():
+    for name in ("minilm-onnx", "lexical"):
+        decision = load_decision_model(name)
+        assert 0 < decision.offer_threshold < decision.answer_threshold < 1
+        assert len(decision.answer.coefficients) == len(decision.offer.coefficients) == len(SIGNALS)
+        assert DecisionModel.from_json(decision.to_json()) == decision
 
 
-def observed(intent, top):
-    message = LabelledMessage("a message", intent, "damaged-items" if intent == Intent.FAQ else None)
-    return Observation(message, SEEN if intent == Intent.FAQ else "", analysis(top))
+def test_a_model_file_with_another_number_of_signals_is_refused():
+    with pytest.raises(ValueError, match="expected 5 coefficients"):
+        DecisionModel.from_json(
+            {"answer": {"coefficients": [1.0], "intercept": 0.0}, "answer_threshold": 0.5,
+             "offer": {"coefficients": [1.0], "intercept": 0.0}, "offer_threshold": 0.1}
+        )  # fmt: skip
 
 
-def test_choose_offer_threshold_is_the_lowest_where_a_third_of_all_listed_replies_are_the_shops_own():
-    config = dataclasses.replace(OFFERING, offer_threshold=None)
-    observations = [
-        observed(Intent.OUT_OF_SCOPE, 0.58),  # one listed reply is too few to judge by
-        observed(Intent.OUT_OF_SCOPE, 0.57),  # down to 0.57: none of two is ours, but that is local
-        observed(Intent.FAQ, 0.55),
-        observed(Intent.FAQ, 0.50),  # down to 0.50: two of four
-        observed(Intent.OUT_OF_SCOPE, 0.40),
-        observed(Intent.OUT_OF_SCOPE, 0.35),  # down to 0.35: two of six, still a third
-        observed(Intent.OUT_OF_SCOPE, 0.30),  # 0.30: two of seven
-        observed(Intent.OUT_OF_SCOPE, 0.20),
-        observed(Intent.FAQ, 0.10),  # far below: three of nine, but 0.30 and 0.20 failed on the way
-        observed(Intent.OUT_OF_SCOPE, 0.05),
-        observed(Intent.OUT_OF_SCOPE, 0.75),  # answered: no part of it
-    ]
+def test_what_the_visitor_sees_follows_the_verdict(minilm_engine, monkeypatch):
+    text = "how long do I have to send something back"
+    hits = minilm_engine.search(text)
 
-    chosen = choose_offer_threshold(observations, config, min_share=1 / 3, min_listed=2)
+    monkeypatch.setattr(minilm_engine, "decision", model(answer_threshold=0.0))
+    answer = minilm_engine.reply(text)
+    monkeypatch.setattr(minilm_engine, "decision", model(answer_threshold=1.01, offer_threshold=0.0))
+    offer = minilm_engine.reply(text)
+    monkeypatch.setattr(minilm_engine, "decision", model(answer_threshold=1.01, offer_threshold=1.01))
+    hand_over = minilm_engine.reply(text)
 
-    assert chosen.threshold == 0.1
-    assert chosen.in_scope_share == pytest.approx(1 / 3)
-    assert chosen.oos_listed == pytest.approx(6 / 8)
-    assert chosen.in_scope_helped == pytest.approx(3 / 3)
-
-    stricter = choose_offer_threshold(observations, config, min_share=0.45, min_listed=2)
-    assert stricter.threshold == 0.5  # two of four; two of five (0.40) and three of nine are too few
-    assert stricter.in_scope_share == pytest.approx(1 / 2)
+    assert (answer.action, answer.intent, answer.articles) == (Action.ANSWER, Intent.FAQ, hits)  # + two related
+    assert answer.text.endswith(f"More in “{hits[0].title}”.")
+    assert (offer.action, offer.intent, offer.articles) == (Action.UNSURE, Intent.FAQ, hits)
+    assert offer.text.startswith("I'm not sure I understood. Did you mean one of these?")
+    assert (hand_over.action, hand_over.intent, hand_over.articles) == (Action.UNSURE, Intent.OUT_OF_SCOPE, ())
+    assert hand_over.offers_handover
 
 
-def test_choose_offer_threshold_does_not_let_a_good_start_pay_for_a_tail_of_noise():
-    config = dataclasses.replace(OFFERING, offer_threshold=None)
-    ours = [observed(Intent.FAQ, 0.59 - i / 100) for i in range(4)]  # 0.59..0.56
-    noise = [observed(Intent.OUT_OF_SCOPE, 0.30 - i / 100) for i in range(6)]  # 0.30..0.25
+def test_a_product_question_naming_no_product_asks_for_one_beside_the_closest_articles(minilm_engine, monkeypatch):
+    text = "do you price match other shops"
+    analysis = minilm_engine.analyse(text)
+    monkeypatch.setattr(minilm_engine, "decision", model(answer_threshold=1.01, offer_threshold=0.0))
+    monkeypatch.setattr(
+        minilm_engine.intent_model,
+        "predict",
+        lambda text, vector=None: dict.fromkeys(Intent, 0.0) | {Intent.PRODUCT_INFO: 1.0},
+    )
 
-    chosen = choose_offer_threshold(ours + noise, config, min_share=1 / 3, min_listed=4)
+    reply = minilm_engine.reply(text)
 
-    # Down to 0.25 a third of all listed replies would still be ours (4 of 10), but none of the
-    # four nearest the threshold is; at 0.29 two of the nearest four are, at 0.28 only one.
-    assert chosen.threshold == 0.29
-    assert chosen.oos_listed == pytest.approx(2 / 6)
+    assert (reply.action, reply.articles) == (Action.ASK_PRODUCT, analysis.hits)
+    assert reply.text.endswith("Or did you mean one of these articles?")
 
 
-def test_choose_offer_threshold_lists_nothing_more_when_no_threshold_has_enough_of_the_shops_own():
-    config = dataclasses.replace(OFFERING, offer_threshold=None)
-    observations = [observed(Intent.OUT_OF_SCOPE, 0.5), observed(Intent.OUT_OF_SCOPE, 0.4), observed(Intent.FAQ, 0.1)]
+def test_the_signals_are_the_scores_margin_votes_and_neighbour_gap(minilm_engine):
+    analysis = minilm_engine.analyse("how much is delivery")
 
-    chosen = choose_offer_threshold(observations, config, min_share=1 / 2, min_listed=2)
+    top, margin, p_faq, p_out, gap = analysis.signals
 
-    assert chosen.threshold == 0.6  # the answer threshold: only replies labelled FAQ list articles
-    assert chosen.oos_listed == 0.0
+    assert (top, margin) == (analysis.hits[0].score, analysis.hits[0].score - analysis.hits[1].score)
+    assert (p_faq, p_out) == (analysis.probabilities[Intent.FAQ], analysis.probabilities[Intent.OUT_OF_SCOPE])
+    assert gap == analysis.in_scope - analysis.out_of_scope
+
+
+@pytest.mark.parametrize("text", ["I want to sell my house", "please hand me over to your team"])
+def test_a_word_one_edit_from_a_product_word_is_no_product_question(minilm_engine, text):
+    # "house" is one edit from "hose", "team" from "steam": counted by their similarity, not enough.
+    assert minilm_engine.analyse(text).entities.products == ()
+    assert minilm_engine.reply(text).action not in (Action.LOOKUP_PRODUCT, Action.ESTIMATE_DELIVERY)
