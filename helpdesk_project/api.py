@@ -64,3 +64,16 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+def ordering_parameter(fields: list[str]):
+    """The ``ordering`` query parameter with its allowed values listed (DRF's OrderingFilter
+    documents it as a free string): each field, ascending or with ``-`` for descending."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter(
+        "ordering",
+        str,
+        enum=[f"{sign}{field}" for field in fields for sign in ("", "-")],
+        description="Sort by this field; a leading `-` sorts descending.",
+    )

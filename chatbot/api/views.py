@@ -8,7 +8,7 @@ answers 404.
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
@@ -44,6 +44,7 @@ class ChatSessionAuthentication(SessionAuthentication):
         return result
 
 
+@extend_schema(tags=["chat"])
 class ChatAPIView(APIView):
     authentication_classes = [TokenAuthentication, ChatSessionAuthentication]
     permission_classes = [AllowAny]
@@ -90,7 +91,8 @@ class ConversationListView(ChatAPIView):
     @extend_schema(
         summary="Your conversations, newest first",
         responses=ConversationPageSerializer,
-        operation_id="v1_chat_conversations_list",
+        parameters=[OpenApiParameter("page", int, description="A page number within the paginated result set.")],
+        operation_id="chat_conversations_list",
     )
     def get(self, request):
         user, visitor = self.owner()
@@ -173,8 +175,10 @@ class FeedbackView(ChatAPIView):
     def post(self, request, pk: str):
         user, visitor = self.owner()
         conversations = selectors.conversation_list_for(user=user, visitor=visitor)
+        # The id as the transcript hands it out ("m10"); a bare number ("10") as before.
+        number = str(pk).removeprefix("m")
         message = ChatMessage.objects.filter(
-            pk=int(pk) if str(pk).isdigit() else 0, conversation__in=conversations
+            pk=int(number) if number.isdigit() else 0, conversation__in=conversations
         ).first()
         if message is None:
             raise NotFound("No such message.")

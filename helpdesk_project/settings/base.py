@@ -349,9 +349,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request with no or bad credentials by the first class's
+    # ``WWW-Authenticate`` header, so integrators get 401 + ``Token`` instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
@@ -375,6 +377,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Inventory, storefront and helpdesk API. Every list is scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components (``ProductRequest`` / ``Product``): read-only
+    # fields stay out of what a client must send, and file fields are ``binary`` uploads.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids from the path after /api/v1/: ``products``, ``orders_create``.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # drf-spectacular's enum naming first (its default hook), then the error answers of every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -392,6 +399,9 @@ SPECTACULAR_SETTINGS = {
         "ReturnStatusEnum": "inventory.models.ReturnRequest.Status",
         "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
         "StockAlertStatusEnum": "inventory.models.StockAlert.Status",
+        "ConversationStatusEnum": "chatbot.models.Conversation.Status",
+        "ChatFeedbackEnum": "chatbot.models.ChatMessage.Feedback",
+        "ForecastStatusEnum": "inventory.models.DemandForecast.Status",
     },
 }
 
