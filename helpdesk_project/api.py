@@ -1,6 +1,8 @@
-"""API-wide wiring: every error answer carries a ``detail``."""
+"""API-wide wiring: every error answer carries a ``detail`` and a machine-readable ``code``."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -17,12 +19,28 @@ def exception_handler(exc, context):
         # The database refused a value the serializers let through (a date or number out of
         # its range, e.g. a time-zone offset PostgreSQL does not know): bad input, not a bug.
         set_rollback()
-        return Response({"detail": "A value in the request is out of range."}, status=400)
-    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
-        response.data = {"detail": "Invalid input.", "errors": response.data}
-    elif response is not None and isinstance(response.data, list):
-        response.data = {"detail": " ".join(str(item) for item in response.data)}
+        return Response({"detail": "A value in the request is out of range.", "code": "out_of_range"}, status=400)
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": "Invalid input.", "code": "invalid", "errors": response.data}
+    elif isinstance(response.data, list):
+        codes = [getattr(item, "code", None) for item in response.data]
+        response.data = {"detail": " ".join(str(item) for item in response.data), "code": codes[0] if codes else None}
+    if isinstance(response.data, dict) and "code" not in response.data:
+        # DRF's own exceptions carry a code (not_authenticated, not_found, throttled, ...), and
+        # so do the services' refusals passed through ``service_error``.
+        response.data["code"] = getattr(response.data["detail"], "code", None)
+    if isinstance(response.data, dict) and not response.data.get("code"):
+        response.data["code"] = "error"
     return response
+
+
+def service_error(exc: DjangoValidationError) -> ValidationError:
+    """A service's refusal (Django's ``ValidationError``) as a 400 with its message as ``detail``
+    and its code (``price_changed``, ``out_of_stock``, ...) as ``code``."""
+    codes = [error.code for error in getattr(exc, "error_list", []) if error.code]
+    return ValidationError({"detail": " ".join(exc.messages)}, code=codes[0] if codes else "invalid")
 
 
 # --- OpenAPI: document the error answers every endpoint can give -----------------------
@@ -38,6 +56,12 @@ ERROR_SCHEMA = {
     "type": "object",
     "properties": {
         "detail": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "Machine-readable: invalid, not_authenticated, permission_denied, not_found, throttled, "
+            "idempotency_key_reused, price_changed, out_of_stock, product_unavailable, already_cancelled, "
+            "already_shipped, reason_required, ...",
+        },
         "errors": {
             "type": "object",
             "additionalProperties": {},
@@ -55,6 +79,14 @@ def add_error_responses(result, generator, request, public):
     for path in result.get("paths", {}).values():
         for operation in path.values():
             responses = operation.setdefault("responses", {})
+            if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                responses.setdefault(
+                    "422",
+                    {
+                        "description": "The Idempotency-Key was already used with another request.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
             for code, description in ERROR_RESPONSES.items():
                 responses.setdefault(
                     code,
@@ -77,3 +109,14 @@ def ordering_parameter(fields: list[str]):
         enum=[f"{sign}{field}" for field in fields for sign in ("", "-")],
         description="Sort by this field; a leading `-` sorts descending.",
     )
+
+
+def created(request, data, *, url_name: str | None = None, pk=None):
+    """A 201 answer; with ``Location`` naming the new object's detail URL when it has one."""
+    from django.urls import reverse
+    from rest_framework.response import Response
+
+    headers = {}
+    if url_name is not None:
+        headers["Location"] = request.build_absolute_uri(reverse(f"api:{url_name}", args=[pk]))
+    return Response(data, status=201, headers=headers)

@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from helpdesk_project.api import service_error
+
 from .. import selectors, services
 from ..models import ChatMessage, Conversation
 from ..visitor import visitor_token
@@ -79,7 +81,7 @@ class ChatAPIView(APIView):
 
 
 def _service_error(exc: services.ChatError):
-    raise ValidationError(" ".join(exc.messages))
+    raise service_error(exc)
 
 
 class ConversationListView(ChatAPIView):
@@ -136,7 +138,7 @@ class MessageCreateView(ChatAPIView):
         data = MessageInputSerializer(data=request.data)
         if not data.is_valid():
             first = next(iter(data.errors.values()))[0]
-            raise ValidationError(str(first))
+            raise ValidationError(str(first), code=first.code)
         try:
             services.chatbot_reply(conversation=conversation, text=data.validated_data["text"])
         except services.ChatError as exc:
@@ -156,7 +158,8 @@ class HandOverView(ChatAPIView):
         conversation = self.get_conversation(pk)
         if conversation.user_id is None:
             return Response(
-                {"detail": services.LOGIN_FOR_HANDOVER_TEXT, "login_required": True}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": services.LOGIN_FOR_HANDOVER_TEXT, "code": "login_required", "login_required": True},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         try:
             conversation = services.conversation_hand_over(
@@ -184,7 +187,7 @@ class FeedbackView(ChatAPIView):
             raise NotFound("No such message.")
         data = FeedbackInputSerializer(data=request.data)
         if not data.is_valid():
-            raise ValidationError("Feedback is “up” or “down”.")
+            raise ValidationError("Feedback is “up” or “down”.", code="invalid_choice")
         try:
             message = services.message_feedback(message=message, value=data.validated_data["value"])
         except services.ChatError as exc:

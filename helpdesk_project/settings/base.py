@@ -312,6 +312,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
+    "purge-idempotency-keys": {
+        "task": "accounts.purge_idempotency_keys",
+        "schedule": crontab(minute=40),
+    },
     "redispatch-pending-notifications": {
         "task": "accounts.redispatch_pending_notifications",
         "schedule": timedelta(minutes=1),
@@ -372,6 +376,8 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "helpdesk_project.api.exception_handler",
 }
+# How long an API Idempotency-Key is remembered (accounts.idempotency, docs/api.md).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "StockDesk API",
     "DESCRIPTION": "Inventory, storefront and helpdesk API. Every list is scoped to the caller.",

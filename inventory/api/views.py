@@ -6,15 +6,16 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from accounts import idempotency
 from accounts.selectors import store_list_for_user, user_sees_all_stores
-from helpdesk_project.api import ordering_parameter
+from helpdesk_project.api import created, ordering_parameter, service_error
 
 from .. import selectors, services
 from ..models import Category, DemandForecast, Order, Product, ReturnRequest, Supplier
@@ -25,7 +26,7 @@ UPDATED_SINCE_HELP = "Only rows changed at or after this time (ISO 8601), to pol
 
 
 def _bad_request(exc: ValidationError) -> APIValidationError:
-    return APIValidationError({"detail": " ".join(exc.messages)})
+    return service_error(exc)
 
 
 class IsStoreStaff(permissions.BasePermission):
@@ -168,7 +169,8 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
         return selectors.purchase_order_list_for_store_user(user=self.request.user)
 
     @extend_schema(summary="Draft a purchase order", request=s.PurchaseOrderInputSerializer,
-                   responses={201: s.PurchaseOrderOutputSerializer})  # fmt: skip
+                   responses={201: s.PurchaseOrderOutputSerializer}, parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         data = self._valid(s.PurchaseOrderInputSerializer)
         supplier = Supplier.objects.filter(pk=data["supplier"], store__in=store_list_for_user(request.user)).first()
@@ -184,7 +186,7 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             po = services.purchase_order_create(supplier=supplier, lines=lines, actor=request.user, notes=data["notes"])
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return Response(self._out(po.pk), status=status.HTTP_201_CREATED)
+        return created(request, self._out(po.pk), url_name="purchase-order-detail", pk=po.pk)
 
     @extend_schema(summary="Send a draft to the supplier", request=s.PurchaseOrderOrderInputSerializer,
                    responses=s.PurchaseOrderOutputSerializer)  # fmt: skip
@@ -242,7 +244,9 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.order_list_for_customer(user=self.request.user)
 
-    @extend_schema(summary="Place an order", request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer})
+    @extend_schema(summary="Place an order", request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -266,8 +270,8 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        created = self.get_queryset().get(pk=order.pk)
-        return Response(s.OrderOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        placed = self.get_queryset().get(pk=order.pk)
+        return created(request, s.OrderOutputSerializer(placed).data, url_name="order-detail", pk=order.pk)
 
     @extend_schema(summary="Cancel your order (until it ships)", request=None, responses=s.OrderOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -294,7 +298,8 @@ class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.return_list_for_customer(user=self.request.user)
 
     @extend_schema(summary="Ask to return an order line", request=s.ReturnInputSerializer,
-                   responses={201: s.ReturnOutputSerializer})  # fmt: skip
+                   responses={201: s.ReturnOutputSerializer}, parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.ReturnInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -302,12 +307,12 @@ class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         # Another customer's line raises Http404, which DRF answers as 404.
         line = selectors.order_line_for_customer(user=request.user, pk=data["order_line"])
         try:
-            created = services.return_request_create(
+            made = services.return_request_create(
                 customer=request.user, line=line, quantity=data["quantity"], reason=data["reason"]
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return Response(s.ReturnOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        return created(request, s.ReturnOutputSerializer(made).data, url_name="return-detail", pk=made.pk)
 
 
 # --- Store staff: catalogue, stock adjustments, suppliers, forecasts -------------------
@@ -358,11 +363,13 @@ class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
                 raise APIValidationError({"detail": "Unknown supplier."})
         return fields
 
-    def _out(self, pk: int, **kwargs) -> Response:
-        return Response(s.StoreProductOutputSerializer(self.get_queryset().get(pk=pk)).data, **kwargs)
+    def _out(self, pk: int) -> Response:
+        return Response(s.StoreProductOutputSerializer(self.get_queryset().get(pk=pk)).data)
 
     @extend_schema(summary="Create a product (no stock: adjust or receive it)",
-                   request=s.StoreProductCreateInputSerializer, responses={201: s.StoreProductOutputSerializer})  # fmt: skip
+                   request=s.StoreProductCreateInputSerializer, responses={201: s.StoreProductOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request):
         _require_perm(request, "inventory.add_product")
         serializer = s.StoreProductCreateInputSerializer(data=request.data)
@@ -376,7 +383,8 @@ class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return self._out(product.pk, status=status.HTTP_201_CREATED)
+        data = s.StoreProductOutputSerializer(self.get_queryset().get(pk=product.pk)).data
+        return created(request, data, url_name="store-product-detail", pk=product.pk)
 
     @extend_schema(summary="Change a product", request=s.StoreProductUpdateInputSerializer(partial=True),
                    responses=s.StoreProductOutputSerializer)  # fmt: skip
@@ -399,8 +407,10 @@ class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
         return self._out(product.pk)
 
     @extend_schema(summary="Adjust stock (a count, damage, loss) with a reason; booked in the ledger",
-                   request=s.StockAdjustmentInputSerializer, responses={201: s.StockMovementOutputSerializer})  # fmt: skip
+                   request=s.StockAdjustmentInputSerializer, responses={201: s.StockMovementOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
     @action(detail=True, methods=["post"], url_path="stock-adjustments")
+    @idempotency.idempotent
     def stock_adjustments(self, request, pk=None):
         _require_perm(request, "inventory.change_product")
         product = self.get_object()
@@ -411,7 +421,8 @@ class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
         except ValidationError as exc:
             raise _bad_request(exc) from None
         movement = selectors.stock_movement_list_for_store_user(user=request.user).get(pk=movement.pk)
-        return Response(s.StockMovementOutputSerializer(movement).data, status=status.HTTP_201_CREATED)
+        data = s.StockMovementOutputSerializer(movement).data
+        return created(request, data, url_name="stock-movement-detail", pk=movement.pk)
 
 
 @extend_schema_view(

@@ -150,7 +150,7 @@ def stock_adjust(*, product: Product, quantity: int, reason: str, actor: User | 
     or the adjustment would take stock below zero.
     """
     if not (reason or "").strip():
-        raise StockError("Say why the stock is adjusted.")
+        raise StockError("Say why the stock is adjusted.", code="reason_required")
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -169,7 +169,8 @@ def stock_adjust(*, product: Product, quantity: int, reason: str, actor: User | 
         )
     except StockError:
         raise StockError(
-            f"Cannot remove {-quantity}: only {Product.objects.get(pk=product.pk).on_hand} in stock."
+            f"Cannot remove {-quantity}: only {Product.objects.get(pk=product.pk).on_hand} in stock.",
+            code="out_of_stock",
         ) from None
 
 

@@ -78,14 +78,15 @@ def order_place(
         )
     }
     if len(products) != len(quantities):
-        raise OrderError("A product in your cart is no longer available.")
+        raise OrderError("A product in your cart is no longer available.", code="product_unavailable")
     if len({p.store_id for p in products.values()}) != 1:
         raise OrderError("An order holds products of one store only.")
     for pk, item in quantities.items():
         product = products[pk]
         if product.current_price != Decimal(item.unit_price):
             raise OrderError(
-                f"The price of {product.name} changed to {product.current_price}; please review your cart."
+                f"The price of {product.name} changed to {product.current_price}; please review your cart.",
+                code="price_changed",
             )
     store = next(iter(products.values())).store
     order = Order.objects.create(
@@ -106,7 +107,8 @@ def order_place(
         except StockError:
             left = Product.objects.get(pk=pk).on_hand
             raise OrderError(
-                f"Only {left} of {products[pk].name} left; you asked for {quantities[pk].quantity}. Nothing was ordered."
+                f"Only {left} of {products[pk].name} left; you asked for {quantities[pk].quantity}. Nothing was ordered.",
+                code="out_of_stock",
             ) from None
     StockMovement.objects.bulk_create(
         StockMovement(
@@ -152,15 +154,15 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     # ship while we cancel; SQLite's write transaction serialises the same way.
     locked = Order.objects.select_for_update().filter(pk=order.pk).first()
     if locked is None or locked.status == Order.Status.CANCELLED:
-        raise OrderError("This order is already cancelled.")
+        raise OrderError("This order is already cancelled.", code="already_cancelled")
     if order.lines.exclude(status=OrderLine.Status.PENDING).exists():
-        raise OrderError("This order has already shipped and can no longer be cancelled.")
+        raise OrderError("This order has already shipped and can no longer be cancelled.", code="already_shipped")
     now = timezone.now()
     flipped = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
         status=Order.Status.CANCELLED, cancelled_at=now
     )
     if not flipped:
-        raise OrderError("This order is already cancelled.")
+        raise OrderError("This order is already cancelled.", code="already_cancelled")
     for line in order.lines.select_related("product").order_by("product_id"):
         stock_move(
             product_id=line.product_id,

@@ -6,12 +6,13 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from helpdesk_project.api import ordering_parameter
+from accounts import idempotency
+from helpdesk_project.api import created, ordering_parameter, service_error
 
 from .. import selectors, services
 from ..models import Channel, Message, Priority, Queue, Status, Ticket
@@ -40,7 +41,7 @@ class TicketFilter(django_filters.FilterSet):
 
 
 def _raise_service_error(exc: services.TicketError):
-    raise ValidationError({"detail": " ".join(exc.messages)})
+    raise service_error(exc)
 
 
 TICKET_ORDERING = ["created_at", "updated_at", "priority", "status"]
@@ -78,8 +79,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             raise NotFound("No such ticket.") from None
 
     @extend_schema(
-        summary="Open a ticket", request=TicketCreateInputSerializer, responses={201: TicketOutputSerializer}
+        summary="Open a ticket",
+        request=TicketCreateInputSerializer,
+        responses={201: TicketOutputSerializer},
+        parameters=[idempotency.PARAMETER],
     )
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         serializer = TicketCreateInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -95,7 +100,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             )
         except services.TicketError as exc:
             _raise_service_error(exc)
-        return Response(TicketOutputSerializer(ticket).data, status=status.HTTP_201_CREATED)
+        return created(request, TicketOutputSerializer(ticket).data, url_name="ticket-detail", pk=ticket.pk)
 
     @extend_schema(summary="The ticket's messages, oldest first", responses=MessageOutputSerializer(many=True))
     # Only a new message (the POST mapped below) takes files; every other body is JSON.
@@ -114,8 +119,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         # is still accepted for clients written before the split.
         request={"multipart/form-data": MessageCreateInputSerializer},
         responses={201: MessageOutputSerializer},
+        parameters=[idempotency.PARAMETER],
     )
     @messages.mapping.post
+    @idempotency.idempotent
     def add_message(self, request, pk=None):
         ticket = self.get_object()
         serializer = MessageCreateInputSerializer(data=request.data)
