@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "inventory",
     "tickets",
     "chatbot",
+    "webhooks",
     # Project-wide management commands that touch every app (seed_demo, seed_scaled).
     "helpdesk_project",
 ]
@@ -312,6 +313,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
+    "redispatch-pending-webhooks": {
+        "task": "webhooks.redispatch_pending",
+        "schedule": timedelta(minutes=1),
+    },
     "purge-idempotency-keys": {
         "task": "accounts.purge_idempotency_keys",
         "schedule": crontab(minute=40),
@@ -376,6 +381,11 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "helpdesk_project.api.exception_handler",
 }
+# Webhooks (webhooks/, docs/api.md): timeout per POST, attempts before a delivery is failed, and
+# whether receivers on private/loopback addresses are allowed (never in production).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 # How long an API Idempotency-Key is remembered (accounts.idempotency, docs/api.md).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {

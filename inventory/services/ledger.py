@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
-from .. import storefront_cache
+from .. import storefront_cache, webhook_events
 from ..models import BackInStockSubscription, Product, StockAlert, StockMovement
 from .common import EMAIL, StockError, positive_int
 
@@ -112,6 +112,7 @@ def stock_alert_open(*, product: Product) -> StockAlert | None:
             store=product.store,
             related=alert,
         )
+    webhook_events.stock_low(product, alert)
     logger.info("Low-stock alert %s opened for product %s at %s", alert.pk, product.pk, product.on_hand)
     return alert
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
+from .. import webhook_events
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
 from .ledger import on_hand_change, stock_level_changed, stock_move
@@ -139,6 +140,7 @@ def order_place(
         store=store,
         related=order,
     )
+    webhook_events.order_placed(order)
     logger.info("Order %s placed by %s for %s item(s)", order.pk, customer.pk, len(quantities))
     return order
 
@@ -183,18 +185,24 @@ def order_cancel(*, order: Order, actor: User) -> Order:
         store=order.store,
         related=order,
     )
+    webhook_events.order_cancelled(order)
     return order
 
 
 @transaction.atomic
 def order_line_mark_shipped(*, line: OrderLine) -> bool:
     """Pending -> shipped. Returns False (and changes nothing) for any other state."""
-    Order.objects.select_for_update().filter(pk=line.order_id).first()  # the order's lock, as cancelling takes it
-    return bool(
+    order = (
+        Order.objects.select_for_update().filter(pk=line.order_id).first()
+    )  # the order's lock, as cancelling takes it
+    shipped = bool(
         OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PLACED).update(
             status=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
         )
     )
+    if shipped:
+        webhook_events.order_line_shipped(line, store_id=order.store_id)
+    return shipped
 
 
 @transaction.atomic
