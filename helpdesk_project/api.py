@@ -120,3 +120,81 @@ def created(request, data, *, url_name: str | None = None, pk=None):
     if url_name is not None:
         headers["Location"] = request.build_absolute_uri(reverse(f"api:{url_name}", args=[pk]))
     return Response(data, status=201, headers=headers)
+
+
+# --- Conditional GET and rate-limit headers --------------------------------------------
+
+
+def etag_parameters():
+    """The schema of a detail GET that answers ``ETag`` and honours ``If-None-Match``."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [
+        OpenApiParameter(
+            "If-None-Match",
+            str,
+            OpenApiParameter.HEADER,
+            description="The ETag of your copy: 304 with no body when it is still current.",
+        ),
+        OpenApiParameter(
+            "ETag", str, OpenApiParameter.HEADER, response=[200], description="The version of this representation."
+        ),
+    ]
+
+
+def with_etag(request, response):
+    """Give a 200 answer an ``ETag`` (a hash of its data) and answer 304 if the client has it.
+
+    Uses Django's own conditional-GET rules (``get_conditional_response``: weak comparison,
+    ``*``); the answer varies by who asks, so caches keep it per credential."""
+    import hashlib
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.cache import get_conditional_response, patch_vary_headers
+    from django.utils.http import quote_etag
+
+    if response.status_code != 200:
+        return response
+    digest = hashlib.sha256(json.dumps(response.data, cls=DjangoJSONEncoder, sort_keys=True).encode()).hexdigest()
+    etag = quote_etag(digest[:32])
+    response["ETag"] = etag
+    patch_vary_headers(response, ["Authorization", "Cookie"])
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    if conditional is not response:
+        conditional["ETag"] = etag
+    return conditional
+
+
+class RateLimitHeadersMixin:
+    """``RateLimit-Limit`` / ``RateLimit-Remaining`` / ``RateLimit-Reset`` (the IETF httpapi
+    draft's names) on every answer, from the throttles DRF checked for this request: the one
+    closest to its limit. DRF itself adds ``Retry-After`` to a 429.
+
+    Views that choose their throttles per request override ``throttles_for_request``.
+    """
+
+    def throttles_for_request(self):
+        return super().get_throttles()
+
+    def get_throttles(self):
+        self.throttles_checked = self.throttles_for_request()
+        return self.throttles_checked
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        import time
+
+        best = None
+        for throttle in getattr(self, "throttles_checked", []):
+            limit, duration = getattr(throttle, "num_requests", None), getattr(throttle, "duration", None)
+            history = getattr(throttle, "history", None)
+            if limit is None or duration is None or history is None:
+                continue
+            remaining = max(limit - len(history), 0)
+            reset = int(max(duration - (time.time() - history[-1]), 0)) + 1 if history else int(duration)
+            if best is None or remaining < best[1]:
+                best = (limit, remaining, reset)
+        if best is not None:
+            response["RateLimit-Limit"], response["RateLimit-Remaining"], response["RateLimit-Reset"] = map(str, best)
+        return response

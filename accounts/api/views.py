@@ -5,13 +5,15 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk_project.api import RateLimitHeadersMixin
+
 from .. import services
 from ..models import User
 from ..selectors import store_list_for_user
 from .serializers import MeInputSerializer, MeOutputSerializer, StoreOutputSerializer, TokenOutputSerializer
 
 
-class MeView(APIView):
+class MeView(RateLimitHeadersMixin, APIView):
     """The caller's own account."""
 
     @extend_schema(summary="Your account", tags=["me"], responses=MeOutputSerializer)
@@ -37,7 +39,7 @@ class MeView(APIView):
         return User.objects.prefetch_related("memberships__store").get(pk=request.user.pk)
 
 
-class TokenView(APIView):
+class TokenView(RateLimitHeadersMixin, APIView):
     """Obtain the API token of an account (email + password), or revoke the one you call with."""
 
     def get_permissions(self):
@@ -70,7 +72,7 @@ class TokenView(APIView):
     retrieve=extend_schema(summary="One of your stores"),
 )
 @extend_schema(tags=["stores"])
-class StoreViewSet(viewsets.ReadOnlyModelViewSet):
+class StoreViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = StoreOutputSerializer
 
     def get_queryset(self):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from helpdesk_project.api import service_error
+from helpdesk_project.api import RateLimitHeadersMixin, service_error
 
 from .. import selectors, services
 from ..models import ChatMessage, Conversation
@@ -47,7 +47,7 @@ class ChatSessionAuthentication(SessionAuthentication):
 
 
 @extend_schema(tags=["chat"])
-class ChatAPIView(APIView):
+class ChatAPIView(RateLimitHeadersMixin, APIView):
     authentication_classes = [TokenAuthentication, ChatSessionAuthentication]
     permission_classes = [AllowAny]
 
@@ -85,7 +85,7 @@ def _service_error(exc: services.ChatError):
 
 
 class ConversationListView(ChatAPIView):
-    def get_throttles(self):
+    def throttles_for_request(self):
         if self.request.method == "POST":
             return [ChatSessionThrottle(), ChatIPThrottle()]
         return [AnonRateThrottle(), UserRateThrottle()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
@@ -15,10 +16,17 @@ from rest_framework.response import Response
 
 from accounts import idempotency
 from accounts.selectors import store_list_for_user, user_sees_all_stores
-from helpdesk_project.api import created, ordering_parameter, service_error
+from helpdesk_project.api import (
+    RateLimitHeadersMixin,
+    created,
+    etag_parameters,
+    ordering_parameter,
+    service_error,
+    with_etag,
+)
 
 from .. import selectors, services
-from ..models import Category, DemandForecast, Order, Product, ReturnRequest, Supplier
+from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
 from ..services import catalogue
 from . import serializers as s
 
@@ -62,10 +70,10 @@ PRODUCT_ORDERING = ["name", "effective_price", "launch_date"]
 
 @extend_schema_view(
     list=extend_schema(summary="Search and browse the catalogue", parameters=[ordering_parameter(PRODUCT_ORDERING)]),
-    retrieve=extend_schema(summary="One product of the catalogue"),
+    retrieve=extend_schema(summary="One product of the catalogue", parameters=etag_parameters()),
 )
 @extend_schema(tags=["products"])
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+class ProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """Active, launched products. Public."""
 
     permission_classes = [permissions.AllowAny]
@@ -79,10 +87,13 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.product_list_for_storefront()
 
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(request, super().retrieve(request, *args, **kwargs))
+
 
 @extend_schema_view(list=extend_schema(summary="Product categories"), retrieve=extend_schema(summary="One category"))
 @extend_schema(tags=["categories"])
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
     serializer_class = s.CategoryOutputSerializer
     queryset = Category.objects.all()
@@ -94,8 +105,14 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 class StockLevelFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
+        method="changed_since",
+        help_text="Only products whose stock moved or whose settings changed at or after this time (ISO 8601).",
     )
+
+    def changed_since(self, queryset, name, value):
+        # Stock moves by F() updates that leave updated_at alone; the ledger row says when.
+        moved = StockMovement.objects.filter(created_at__gte=value).values("product_id")
+        return queryset.filter(Q(updated_at__gte=value) | Q(pk__in=moved))
 
     class Meta:
         model = Product
@@ -110,11 +127,8 @@ STOCK_LEVEL_ORDERING = ["on_hand", "sku", "name"]
     retrieve=extend_schema(summary="Stock of one product"),
 )
 @extend_schema(tags=["stock"])
-class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
-    """On-hand stock of your stores' products (``low`` = at or below the reorder point).
-
-    ``updated_since`` follows the product row; stock moves with ``F()`` updates that do not touch
-    it, so poll ``/stock-movements/?created_at__gte=`` for every change of quantity."""
+class StockLevelViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    """On-hand stock of your stores' products (``low`` = at or below the reorder point)."""
 
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockLevelOutputSerializer
@@ -132,7 +146,7 @@ class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="The stock ledger of your stores"), retrieve=extend_schema(summary="One stock movement")
 )
 @extend_schema(tags=["stock"])
-class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+class StockMovementViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockMovementOutputSerializer
     filterset_fields = {"product": ["exact"], "kind": ["exact"], "created_at": ["gte", "lte"]}
@@ -145,7 +159,7 @@ class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Low-stock alerts of your stores"), retrieve=extend_schema(summary="One stock alert")
 )
 @extend_schema(tags=["stock"])
-class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
+class StockAlertViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockAlertOutputSerializer
     filterset_fields = {"status": ["exact"], "product": ["exact"]}
@@ -158,7 +172,7 @@ class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Purchase orders of your stores"), retrieve=extend_schema(summary="One purchase order")
 )
 @extend_schema(tags=["purchase-orders"])
-class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class PurchaseOrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Purchase orders of your stores: create a draft, order it, receive (fully or in part)."""
 
     permission_classes = [IsStoreStaff]
@@ -231,18 +245,40 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 # --- Customers ----------------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(summary="Your orders"), retrieve=extend_schema(summary="One of your orders"))
+class OrderFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="changed_since",
+        help_text="Only orders placed, cancelled, or with a line shipped or delivered at or after this time (ISO 8601).",
+    )
+
+    class Meta:
+        model = Order
+        fields = {"status": ["exact"], "created_at": ["gte", "lte"]}
+
+    def changed_since(self, queryset, name, value):
+        # An order's changes are its own timestamps; no updated_at column is needed to find them.
+        lines = OrderLine.objects.filter(Q(shipped_at__gte=value) | Q(delivered_at__gte=value)).values("order_id")
+        return queryset.filter(Q(created_at__gte=value) | Q(cancelled_at__gte=value) | Q(pk__in=lines))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your orders"),
+    retrieve=extend_schema(summary="One of your orders", parameters=etag_parameters()),
+)
 @extend_schema(tags=["orders"])
-class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Your own orders. Place one (one store's products) and cancel it until it ships."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.OrderOutputSerializer
     queryset = Order.objects.none()  # the schema's model; requests use get_queryset()
-    filterset_fields = {"status": ["exact"], "created_at": ["gte", "lte"]}
+    filterset_class = OrderFilter
 
     def get_queryset(self):
         return selectors.order_list_for_customer(user=self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(request, super().retrieve(request, *args, **kwargs))
 
     @extend_schema(summary="Place an order", request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer},
                    parameters=[idempotency.PARAMETER])  # fmt: skip
@@ -288,7 +324,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Your return requests"), retrieve=extend_schema(summary="One of your return requests")
 )
 @extend_schema(tags=["returns"])
-class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReturnViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.ReturnOutputSerializer
     queryset = ReturnRequest.objects.none()  # the schema's model; requests use get_queryset()
@@ -335,7 +371,7 @@ STORE_PRODUCT_ORDERING = ["sku", "name", "on_hand", "updated_at"]
     retrieve=extend_schema(summary="One of your stores' products"),
 )
 @extend_schema(tags=["store-products"])
-class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
+class StoreProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """The catalogue as its store's staff manage it; stock changes only through adjustments."""
 
     permission_classes = [IsStoreStaff]
@@ -429,7 +465,7 @@ class StoreProductViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(summary="Your stores' suppliers"), retrieve=extend_schema(summary="One of your suppliers")
 )
 @extend_schema(tags=["suppliers"])
-class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
+class SupplierViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.SupplierOutputSerializer
     filterset_fields = {"store__slug": ["exact"]}
@@ -443,7 +479,7 @@ class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="One product's demand forecast"),
 )
 @extend_schema(tags=["forecasts"])
-class DemandForecastViewSet(viewsets.ReadOnlyModelViewSet):
+class DemandForecastViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """Written by the forecast run (``manage.py forecast_demand``); read-only here."""
 
     permission_classes = [IsStoreStaff]
@@ -462,7 +498,7 @@ class DemandForecastViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(summary="One reorder suggestion"),
 )
 @extend_schema(tags=["forecasts"])
-class ReorderSuggestionViewSet(viewsets.ReadOnlyModelViewSet):
+class ReorderSuggestionViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.ReorderSuggestionOutputSerializer
     queryset = DemandForecast.objects.none()  # the schema's model; requests use get_queryset()

@@ -12,7 +12,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
-from helpdesk_project.api import created, ordering_parameter, service_error
+from helpdesk_project.api import RateLimitHeadersMixin, created, ordering_parameter, service_error
 
 from .. import selectors, services
 from ..models import Channel, Message, Priority, Queue, Status, Ticket
@@ -54,7 +54,13 @@ TICKET_ORDERING = ["created_at", "updated_at", "priority", "status"]
     retrieve=extend_schema(summary="One ticket"),
 )
 @extend_schema(tags=["tickets"])
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(
+    RateLimitHeadersMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = TicketOutputSerializer
     # JSON everywhere (the settings' default); a new message may also carry files (multipart).
     filterset_class = TicketFilter
@@ -178,7 +184,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     retrieve=extend_schema(summary="One queue"),
 )
 @extend_schema(tags=["queues"])
-class QueueViewSet(viewsets.ReadOnlyModelViewSet):
+class QueueViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """Active queues, to choose the ``queue`` of a new ticket."""
 
     serializer_class = QueueListOutputSerializer
