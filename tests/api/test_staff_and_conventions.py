@@ -11,6 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.tests.factories import CustomerFactory
+from chatbot.models import ChatMessage
 from inventory import services, services_forecast
 from inventory.models import Order, Product, StockMovement
 from inventory.tests.factories import CategoryFactory, ProductFactory, SupplierFactory, place_order, with_stock
@@ -245,3 +247,19 @@ def test_queues_list_only_active_ones(customer):
 
     assert [q["id"] for q in api.get("/api/v1/queues/").json()["results"]] == [active.pk]
     assert api.get(f"/api/v1/queues/{closed.pk}/").status_code == 404
+
+
+def test_chat_feedback_takes_the_id_the_transcript_gives_and_only_for_ones_own(customer, help_centre):
+    owner, stranger = _api(customer), _api(CustomerFactory())
+    conversation = owner.post("/api/v1/chat/conversations/").json()
+    transcript = owner.post(
+        f"/api/v1/chat/conversations/{conversation['id']}/messages/", {"text": "How much is shipping?"}, format="json"
+    ).json()
+    answer = [entry for entry in transcript["messages"] if entry["rateable"]][-1]
+
+    refused = stranger.post(f"/api/v1/chat/messages/{answer['id']}/feedback/", {"value": "down"}, format="json")
+    rated = owner.post(f"/api/v1/chat/messages/{answer['id']}/feedback/", {"value": "up"}, format="json")
+
+    assert (refused.status_code, rated.status_code) == (404, 200)
+    assert rated.json() == {"id": answer["id"], "feedback": "up"}
+    assert ChatMessage.objects.get(pk=int(answer["id"].removeprefix("m"))).feedback == "up"
