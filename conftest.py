@@ -17,7 +17,7 @@ def _clean_outboxes(settings, tmp_path):
     LocMemSMSBackend.outbox.clear()
 
 
-OUR_APPS = ("accounts", "inventory", "tickets", "chatbot")
+OUR_APPS = ("accounts", "inventory", "tickets", "chatbot", "webhooks")
 
 
 def _replay_data_migrations() -> None:

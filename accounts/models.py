@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 
@@ -235,3 +237,29 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient}: {self.subject or self.body[:40]}"
+
+
+class IdempotencyKey(models.Model):
+    """The stored answer to one ``POST`` sent with an ``Idempotency-Key`` header (``accounts.idempotency``).
+
+    Written in the same transaction as what the request created, so a key exists exactly when
+    its request succeeded; the unique constraint makes two concurrent requests with one key
+    run the use case once (the second waits for the first, then replays its answer).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    # sha256 of method, path and the parsed body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder, null=True, blank=True)
+    response_location = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="accounts_idempotency_user_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"

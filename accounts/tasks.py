@@ -67,3 +67,11 @@ def redispatch_pending_notifications(older_than_seconds: int | None = None) -> i
 @shared_task(name="accounts.purge_sent_notifications", time_limit=600)
 def purge_sent_notifications() -> int:
     return outbox.notifications_purge_sent()
+
+
+@shared_task(name="accounts.purge_idempotency_keys", time_limit=300, soft_time_limit=240)
+def purge_idempotency_keys() -> int:
+    """Delete API idempotency keys past their time (``IDEMPOTENCY_KEY_TTL_HOURS``); safe to repeat."""
+    from .idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -15,6 +15,7 @@ from accounts.selectors import store_list_for_user, user_sees_all_stores
 
 from .models import (
     Category,
+    DemandForecast,
     Order,
     OrderLine,
     Product,
@@ -24,6 +25,7 @@ from .models import (
     Review,
     StockAlert,
     StockMovement,
+    Supplier,
 )
 
 # Days from dispatch to the door; the storefront promises a range on top of this.
@@ -188,3 +190,11 @@ def purchase_order_list_for_store_user(*, user: User) -> QuerySet[PurchaseOrder]
 
 def stock_alert_list_for_store_user(*, user: User) -> QuerySet[StockAlert]:
     return _scoped(StockAlert.objects.select_related("product__store"), user, "product__store")
+
+
+def supplier_list_for_store_user(*, user: User) -> QuerySet[Supplier]:
+    return _scoped(Supplier.objects.select_related("store"), user, "store")
+
+
+def demand_forecast_list_for_store_user(*, user: User) -> QuerySet[DemandForecast]:
+    return _scoped(DemandForecast.objects.select_related("product__supplier"), user, "product__store")

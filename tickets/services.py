@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
+from . import webhook_events
 from .models import (
     Attachment,
     Channel,
@@ -328,6 +329,7 @@ def ticket_create(
     agent = agent_pick_for_queue(queue)
     if agent is not None:
         _assign(ticket, agent, actor=None)
+    webhook_events.ticket_created(ticket)
     return ticket
 
 
@@ -425,7 +427,10 @@ def _apply_status(ticket: Ticket, new_status: str, *, actor: User | None, now: d
         ticket.csat_score, ticket.csat_comment, ticket.csat_at = None, "", None
     ticket.status = new_status
     ticket.save()
-    return _event(ticket, kind=TicketEvent.Kind.STATUS, actor=actor, field="status", old=old, new=new_status)
+    event = _event(ticket, kind=TicketEvent.Kind.STATUS, actor=actor, field="status", old=old, new=new_status)
+    if new_status == Status.RESOLVED:
+        webhook_events.ticket_resolved(ticket, event)
+    return event
 
 
 @transaction.atomic
@@ -499,6 +504,7 @@ def ticket_reply_agent(
         _event(ticket, kind=TicketEvent.Kind.NOTE, actor=agent)
         return message
     _event(ticket, kind=TicketEvent.Kind.REPLY, actor=agent)
+    webhook_events.ticket_replied(ticket, message)
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now
         ticket.save(update_fields=["first_responded_at", "updated_at"])

@@ -1,11 +1,24 @@
 from rest_framework import serializers
 
-from ..models import User
+from ..models import Store, StoreMembership, User
+
+
+class MembershipOutputSerializer(serializers.ModelSerializer):
+    """One store the user works for, and as what."""
+
+    id = serializers.IntegerField(source="store_id", read_only=True, help_text="The store's id.")
+    name = serializers.CharField(source="store.name", read_only=True)
+    slug = serializers.CharField(source="store.slug", read_only=True)
+
+    class Meta:
+        model = StoreMembership
+        fields = ["id", "name", "slug", "role"]
+        read_only_fields = fields
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
-    stores = serializers.SerializerMethodField()
+    stores = MembershipOutputSerializer(source="memberships", many=True, read_only=True)
 
     class Meta:
         model = User
@@ -14,11 +27,6 @@ class MeOutputSerializer(serializers.ModelSerializer):
 
     def get_roles(self, obj) -> list[str]:
         return sorted(obj.role_names)
-
-    def get_stores(self, obj) -> list[dict]:
-        return [
-            {"id": m.store_id, "name": m.store.name, "role": m.role} for m in obj.memberships.select_related("store")
-        ]
 
 
 class MeInputSerializer(serializers.Serializer):
@@ -39,3 +47,14 @@ class MeInputSerializer(serializers.Serializer):
         if attrs.get("sms_opt_in", user.sms_opt_in) and not phone:
             raise serializers.ValidationError({"phone": "Add a phone number to receive SMS updates."})
         return attrs
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True, help_text="Send it as `Authorization: Token <token>`.")
+
+
+class StoreOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Store
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields

@@ -124,7 +124,9 @@ def test_api_me_bad_input_is_400_with_detail_and_changes_nothing(customer):
 
 def test_token_auth(customer):
     api = APIClient()
-    response = api.post("/api/v1/auth/token/", {"username": customer.email, "password": "correct-horse-battery-staple"})
+    response = api.post(
+        "/api/v1/auth/token/", {"username": customer.email, "password": "correct-horse-battery-staple"}, format="json"
+    )
     assert response.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert api.get("/api/v1/me/").json()["email"] == customer.email

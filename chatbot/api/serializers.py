@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import ChatMessage, Conversation
@@ -28,21 +29,21 @@ class EntrySerializer(serializers.Serializer):
     """One line of the chat: the customer, the assistant, a system note, or an agent's reply."""
 
     id = serializers.CharField(
-        help_text="m<id> for chat messages (rateable when sent by the bot), t<id> for agent replies."
+        help_text="m<id> for chat messages (rateable when sent by the bot: pass this id as it is to "
+        "`/chat/messages/{id}/feedback/`), t<id> for agent replies."
     )
     sender = serializers.ChoiceField(choices=["customer", "bot", "system", "agent"])
     text = serializers.CharField(help_text="Plain text: show it as text, never as HTML.")
     created_at = serializers.DateTimeField()
     links = LinkSerializer(many=True)
-    feedback = serializers.CharField(allow_blank=True)
+    feedback = serializers.CharField(allow_blank=True, help_text="up, down, or empty when not rated.")
     rateable = serializers.BooleanField()
     author_name = serializers.CharField(allow_blank=True)
 
 
 class ConversationSummarySerializer(serializers.ModelSerializer):
     ticket_reference = serializers.SerializerMethodField()
-    # Plain string in the schema: a third "status" enum would collide with tickets' and orders'.
-    status = serializers.CharField(read_only=True, help_text="bot, handed_over or closed")
+    status = serializers.ChoiceField(choices=Conversation.Status.choices, read_only=True)
 
     class Meta:
         model = Conversation
@@ -58,13 +59,14 @@ class ConversationSerializer(ConversationSummarySerializer):
     class Meta(ConversationSummarySerializer.Meta):
         fields = [*ConversationSummarySerializer.Meta.fields, "messages"]
 
-    def get_messages(self, obj) -> list[dict]:
+    @extend_schema_field(EntrySerializer(many=True))
+    def get_messages(self, obj):
         return EntrySerializer(self.context["entries"], many=True).data
 
 
 class FeedbackOutputSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    feedback = serializers.CharField()
+    id = serializers.CharField(help_text="The rated message, as `m<id>`.")
+    feedback = serializers.ChoiceField(choices=ChatMessage.Feedback.choices)
 
 
 class ConversationPageSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ answers 404.
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
@@ -17,6 +17,8 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
+
+from helpdesk_project.api import RateLimitHeadersMixin, service_error
 
 from .. import selectors, services
 from ..models import ChatMessage, Conversation
@@ -44,7 +46,8 @@ class ChatSessionAuthentication(SessionAuthentication):
         return result
 
 
-class ChatAPIView(APIView):
+@extend_schema(tags=["chat"])
+class ChatAPIView(RateLimitHeadersMixin, APIView):
     authentication_classes = [TokenAuthentication, ChatSessionAuthentication]
     permission_classes = [AllowAny]
 
@@ -78,11 +81,11 @@ class ChatAPIView(APIView):
 
 
 def _service_error(exc: services.ChatError):
-    raise ValidationError(" ".join(exc.messages))
+    raise service_error(exc)
 
 
 class ConversationListView(ChatAPIView):
-    def get_throttles(self):
+    def throttles_for_request(self):
         if self.request.method == "POST":
             return [ChatSessionThrottle(), ChatIPThrottle()]
         return [AnonRateThrottle(), UserRateThrottle()]
@@ -90,7 +93,8 @@ class ConversationListView(ChatAPIView):
     @extend_schema(
         summary="Your conversations, newest first",
         responses=ConversationPageSerializer,
-        operation_id="v1_chat_conversations_list",
+        parameters=[OpenApiParameter("page", int, description="A page number within the paginated result set.")],
+        operation_id="chat_conversations_list",
     )
     def get(self, request):
         user, visitor = self.owner()
@@ -134,7 +138,7 @@ class MessageCreateView(ChatAPIView):
         data = MessageInputSerializer(data=request.data)
         if not data.is_valid():
             first = next(iter(data.errors.values()))[0]
-            raise ValidationError(str(first))
+            raise ValidationError(str(first), code=first.code)
         try:
             services.chatbot_reply(conversation=conversation, text=data.validated_data["text"])
         except services.ChatError as exc:
@@ -154,7 +158,8 @@ class HandOverView(ChatAPIView):
         conversation = self.get_conversation(pk)
         if conversation.user_id is None:
             return Response(
-                {"detail": services.LOGIN_FOR_HANDOVER_TEXT, "login_required": True}, status=status.HTTP_400_BAD_REQUEST
+                {"detail": services.LOGIN_FOR_HANDOVER_TEXT, "code": "login_required", "login_required": True},
+                status=status.HTTP_400_BAD_REQUEST,
             )
         try:
             conversation = services.conversation_hand_over(
@@ -173,14 +178,16 @@ class FeedbackView(ChatAPIView):
     def post(self, request, pk: str):
         user, visitor = self.owner()
         conversations = selectors.conversation_list_for(user=user, visitor=visitor)
+        # The id as the transcript hands it out ("m10"); a bare number ("10") as before.
+        number = str(pk).removeprefix("m")
         message = ChatMessage.objects.filter(
-            pk=int(pk) if str(pk).isdigit() else 0, conversation__in=conversations
+            pk=int(number) if number.isdigit() else 0, conversation__in=conversations
         ).first()
         if message is None:
             raise NotFound("No such message.")
         data = FeedbackInputSerializer(data=request.data)
         if not data.is_valid():
-            raise ValidationError("Feedback is “up” or “down”.")
+            raise ValidationError("Feedback is “up” or “down”.", code="invalid_choice")
         try:
             message = services.message_feedback(message=message, value=data.validated_data["value"])
         except services.ChatError as exc:

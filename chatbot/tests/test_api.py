@@ -69,7 +69,7 @@ def test_another_visitors_or_customers_conversation_is_404(api, customer):
         assert client.get(detail_url(theirs["id"])).status_code == 404
         response = client.post(messages_url(theirs["id"]), {"text": "hi"}, format="json")
         assert response.status_code == 404
-        assert response.json() == {"detail": "No such conversation."}
+        assert response.json() == {"detail": "No such conversation.", "code": "not_found"}
     assert ChatMessage.objects.filter(conversation_id=theirs["id"]).count() == 1  # the greeting only
 
 
@@ -84,21 +84,21 @@ def test_unknown_conversation_id_is_404(api, pk):
 
 
 @pytest.mark.parametrize(
-    ("payload", "detail"),
+    ("payload", "detail", "code"),
     [
-        ({"text": ""}, "Write a message first."),
-        ({"text": "   "}, "Write a message first."),
-        ({"text": "x" * 1001}, "Messages are at most 1000 characters."),
-        ({}, "This field is required."),
+        ({"text": ""}, "Write a message first.", "blank"),
+        ({"text": "   "}, "Write a message first.", "blank"),
+        ({"text": "x" * 1001}, "Messages are at most 1000 characters.", "max_length"),
+        ({}, "This field is required.", "required"),
     ],
 )
-def test_bad_message_is_400_and_stores_nothing(api, payload, detail):
+def test_bad_message_is_400_and_stores_nothing(api, payload, detail, code):
     conversation = start(api)
 
     response = api.post(messages_url(conversation["id"]), payload, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": detail}
+    assert response.json() == {"detail": detail, "code": code}
     assert ChatMessage.objects.count() == 1
 
 
@@ -224,7 +224,10 @@ def test_feedback_on_own_reply_only_and_post_only(api):
     url = reverse("api:chat-feedback", args=[answer_id])
 
     assert api.get(url).status_code == 405
-    assert api.post(url, {"value": "meh"}, format="json").json() == {"detail": "Feedback is “up” or “down”."}
+    assert api.post(url, {"value": "meh"}, format="json").json() == {
+        "detail": "Feedback is “up” or “down”.",
+        "code": "invalid_choice",
+    }
     assert APIClient().post(url, {"value": "down"}, format="json").status_code == 404
     assert ChatMessage.objects.get(pk=answer_id).feedback == ""
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "inventory",
     "tickets",
     "chatbot",
+    "webhooks",
     # Project-wide management commands that touch every app (seed_demo, seed_scaled).
     "helpdesk_project",
 ]
@@ -311,6 +312,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE = {
+    "redispatch-pending-webhooks": {
+        "task": "webhooks.redispatch_pending",
+        "schedule": timedelta(minutes=1),
+    },
+    "purge-idempotency-keys": {
+        "task": "accounts.purge_idempotency_keys",
+        "schedule": crontab(minute=40),
+    },
     "redispatch-pending-notifications": {
         "task": "accounts.redispatch_pending_notifications",
         "schedule": timedelta(minutes=1),
@@ -348,9 +357,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: DRF answers a request with no or bad credentials by the first class's
+    # ``WWW-Authenticate`` header, so integrators get 401 + ``Token`` instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; endpoints that take files add the multipart parser themselves.
@@ -369,11 +380,23 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "helpdesk_project.api.exception_handler",
 }
+# Webhooks (webhooks/, docs/api.md): timeout per POST, attempts before a delivery is failed, and
+# whether receivers on private/loopback addresses are allowed (never in production).
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# How long an API Idempotency-Key is remembered (accounts.idempotency, docs/api.md).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "StockDesk API",
     "DESCRIPTION": "Inventory, storefront and helpdesk API. Every list is scoped to the caller.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components (``ProductRequest`` / ``Product``): read-only
+    # fields stay out of what a client must send, and file fields are ``binary`` uploads.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids from the path after /api/v1/: ``products``, ``orders_create``.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # drf-spectacular's enum naming first (its default hook), then the error answers of every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -391,6 +414,9 @@ SPECTACULAR_SETTINGS = {
         "ReturnStatusEnum": "inventory.models.ReturnRequest.Status",
         "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
         "StockAlertStatusEnum": "inventory.models.StockAlert.Status",
+        "ConversationStatusEnum": "chatbot.models.Conversation.Status",
+        "ChatFeedbackEnum": "chatbot.models.ChatMessage.Feedback",
+        "ForecastStatusEnum": "inventory.models.DemandForecast.Status",
     },
 }
 

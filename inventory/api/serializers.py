@@ -3,10 +3,14 @@ client may send, so price, store, status and stock fields cannot be mass-assigne
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
     Category,
+    DemandForecast,
     Order,
     OrderLine,
     Product,
@@ -15,6 +19,7 @@ from ..models import (
     ReturnRequest,
     StockAlert,
     StockMovement,
+    Supplier,
 )
 from ..services import MAX_LINE_QUANTITY
 
@@ -213,3 +218,152 @@ class ReceiptLineInputSerializer(serializers.Serializer):
 
 class PurchaseOrderReceiveInputSerializer(serializers.Serializer):
     lines = ReceiptLineInputSerializer(many=True, required=False, help_text="Omit to receive everything outstanding.")
+
+
+# --- Store staff: catalogue, stock, suppliers, forecasts ----------------------------
+
+
+class SupplierOutputSerializer(serializers.ModelSerializer):
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Supplier
+        fields = ["id", "store", "name", "email", "phone", "min_order_qty", "pack_size"]
+        read_only_fields = fields
+
+
+class StoreProductOutputSerializer(serializers.ModelSerializer):
+    """A product as its store's staff see it: cost, stock and reorder settings included."""
+
+    store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.PrimaryKeyRelatedField(read_only=True)
+    supplier = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    image_url = serializers.CharField(read_only=True, allow_blank=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "store",
+            "sku",
+            "name",
+            "slug",
+            "description",
+            "image_url",
+            "category",
+            "supplier",
+            "price",
+            "sale_price",
+            "cost",
+            "on_hand",
+            "reorder_point",
+            "reorder_quantity",
+            "lead_time_days",
+            "launch_date",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class StoreProductUpdateInputSerializer(serializers.Serializer):
+    """What staff may change; never the store or the stock (stock moves through adjustments)."""
+
+    sku = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(
+        max_length=200, required=False, allow_blank=True, help_text="Made from the name if empty."
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    image_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
+    category = serializers.IntegerField(min_value=1, help_text="A category id (see /categories/).")
+    supplier = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="One of your suppliers (see /suppliers/).")  # fmt: skip
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    sale_price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True)  # fmt: skip
+    cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0"), required=False)
+    reorder_point = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    reorder_quantity = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False)
+    lead_time_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    launch_date = serializers.DateField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class StoreProductCreateInputSerializer(StoreProductUpdateInputSerializer):
+    store = serializers.IntegerField(min_value=1, help_text="One of your stores (see /stores/).")
+
+
+class StockAdjustmentInputSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(
+        min_value=-1_000_000, max_value=1_000_000, help_text="Positive adds stock, negative removes it; not zero."
+    )
+    reason = serializers.CharField(max_length=255, help_text="Why (a count, damage, loss): required.")
+
+
+class ForecastSeriesSerializer(serializers.Serializer):
+    """Daily demand, day 1 = the day after ``as_of``: the mean and the prediction interval."""
+
+    mean = serializers.ListField(child=serializers.FloatField())
+    lo = serializers.ListField(child=serializers.FloatField())
+    hi = serializers.ListField(child=serializers.FloatField())
+
+
+class DemandForecastOutputSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    forecast = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DemandForecast
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "status",
+            "message",
+            "model",
+            "as_of",
+            "horizon_days",
+            "level",
+            "forecast",
+            "error_mase",
+            "on_hand",
+            "on_order",
+            "reorder_point",
+            "safety_stock",
+            "suggested_quantity",
+            "stockout_date",
+            "at_risk",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ForecastSeriesSerializer)
+    def get_forecast(self, obj):
+        data = obj.forecast or {}
+        return {key: list(data.get(key) or []) for key in ("mean", "lo", "hi")}
+
+
+class ReorderSuggestionOutputSerializer(serializers.ModelSerializer):
+    """What the last forecast run suggests ordering (the draft-PO action recomputes from current stock)."""
+
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    name = serializers.CharField(source="product.name", read_only=True)
+    supplier = serializers.PrimaryKeyRelatedField(source="product.supplier", read_only=True, allow_null=True)
+
+    class Meta:
+        model = DemandForecast
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "name",
+            "supplier",
+            "suggested_quantity",
+            "on_hand",
+            "on_order",
+            "reorder_point",
+            "stockout_date",
+            "at_risk",
+            "computed_at",
+        ]
+        read_only_fields = fields

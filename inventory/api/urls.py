@@ -11,5 +11,9 @@ router.register("stock-alerts", views.StockAlertViewSet, basename="stock-alert")
 router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchase-order")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("returns", views.ReturnViewSet, basename="return")
+router.register("store-products", views.StoreProductViewSet, basename="store-product")
+router.register("suppliers", views.SupplierViewSet, basename="supplier")
+router.register("forecasts", views.DemandForecastViewSet, basename="forecast")
+router.register("reorder-suggestions", views.ReorderSuggestionViewSet, basename="reorder-suggestion")
 
 urlpatterns = router.urls

@@ -5,22 +5,36 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from accounts import idempotency
 from accounts.selectors import store_list_for_user, user_sees_all_stores
+from helpdesk_project.api import (
+    RateLimitHeadersMixin,
+    created,
+    etag_parameters,
+    ordering_parameter,
+    service_error,
+    with_etag,
+)
 
 from .. import selectors, services
-from ..models import Category, Order, Product, ReturnRequest, Supplier
+from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
+from ..services import catalogue
 from . import serializers as s
+
+UPDATED_SINCE_HELP = "Only rows changed at or after this time (ISO 8601), to poll for changes cheaply."
 
 
 def _bad_request(exc: ValidationError) -> APIValidationError:
-    return APIValidationError({"detail": " ".join(exc.messages)})
+    return service_error(exc)
 
 
 class IsStoreStaff(permissions.BasePermission):
@@ -42,13 +56,24 @@ class ProductFilter(django_filters.FilterSet):
     min_price = django_filters.NumberFilter(field_name="effective_price", lookup_expr="gte")
     max_price = django_filters.NumberFilter(field_name="effective_price", lookup_expr="lte")
     on_sale = django_filters.BooleanFilter(field_name="sale_price", lookup_expr="isnull", exclude=True)
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
+    )
 
     class Meta:
         model = Product
-        fields = ["category", "store", "min_price", "max_price", "on_sale"]
+        fields = ["category", "store", "min_price", "max_price", "on_sale", "updated_since"]
 
 
-class ProductViewSet(viewsets.ReadOnlyModelViewSet):
+PRODUCT_ORDERING = ["name", "effective_price", "launch_date"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Search and browse the catalogue", parameters=[ordering_parameter(PRODUCT_ORDERING)]),
+    retrieve=extend_schema(summary="One product of the catalogue", parameters=etag_parameters()),
+)
+@extend_schema(tags=["products"])
+class ProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """Active, launched products. Public."""
 
     permission_classes = [permissions.AllowAny]
@@ -56,14 +81,19 @@ class ProductViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = ProductFilter
     search_fields = ["name", "description", "sku"]
-    ordering_fields = ["name", "effective_price", "launch_date"]
+    ordering_fields = PRODUCT_ORDERING
     ordering = ["name"]
 
     def get_queryset(self):
         return selectors.product_list_for_storefront()
 
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(request, super().retrieve(request, *args, **kwargs))
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+
+@extend_schema_view(list=extend_schema(summary="Product categories"), retrieve=extend_schema(summary="One category"))
+@extend_schema(tags=["categories"])
+class CategoryViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
     serializer_class = s.CategoryOutputSerializer
     queryset = Category.objects.all()
@@ -73,22 +103,50 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Store staff --------------------------------------------------------------------
 
 
-class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+class StockLevelFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="changed_since",
+        help_text="Only products whose stock moved or whose settings changed at or after this time (ISO 8601).",
+    )
+
+    def changed_since(self, queryset, name, value):
+        # Stock moves by F() updates that leave updated_at alone; the ledger row says when.
+        moved = StockMovement.objects.filter(created_at__gte=value).values("product_id")
+        return queryset.filter(Q(updated_at__gte=value) | Q(pk__in=moved))
+
+    class Meta:
+        model = Product
+        fields = {"store__slug": ["exact"], "on_hand": ["lte", "gte"], "is_active": ["exact"]}
+
+
+STOCK_LEVEL_ORDERING = ["on_hand", "sku", "name"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stock of your stores' products", parameters=[ordering_parameter(STOCK_LEVEL_ORDERING)]),
+    retrieve=extend_schema(summary="Stock of one product"),
+)
+@extend_schema(tags=["stock"])
+class StockLevelViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     """On-hand stock of your stores' products (``low`` = at or below the reorder point)."""
 
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockLevelOutputSerializer
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
-    filterset_fields = {"store__slug": ["exact"], "on_hand": ["lte", "gte"], "is_active": ["exact"]}
+    filterset_class = StockLevelFilter
     search_fields = ["sku", "name"]
-    ordering_fields = ["on_hand", "sku", "name"]
+    ordering_fields = STOCK_LEVEL_ORDERING
     ordering = ["sku"]
 
     def get_queryset(self):
         return selectors.product_list_for_store_user(user=self.request.user)
 
 
-class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="The stock ledger of your stores"), retrieve=extend_schema(summary="One stock movement")
+)
+@extend_schema(tags=["stock"])
+class StockMovementViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockMovementOutputSerializer
     filterset_fields = {"product": ["exact"], "kind": ["exact"], "created_at": ["gte", "lte"]}
@@ -97,7 +155,11 @@ class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.stock_movement_list_for_store_user(user=self.request.user)
 
 
-class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Low-stock alerts of your stores"), retrieve=extend_schema(summary="One stock alert")
+)
+@extend_schema(tags=["stock"])
+class StockAlertViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStoreStaff]
     serializer_class = s.StockAlertOutputSerializer
     filterset_fields = {"status": ["exact"], "product": ["exact"]}
@@ -106,7 +168,11 @@ class StockAlertViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.stock_alert_list_for_store_user(user=self.request.user)
 
 
-class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Purchase orders of your stores"), retrieve=extend_schema(summary="One purchase order")
+)
+@extend_schema(tags=["purchase-orders"])
+class PurchaseOrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Purchase orders of your stores: create a draft, order it, receive (fully or in part)."""
 
     permission_classes = [IsStoreStaff]
@@ -116,7 +182,9 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def get_queryset(self):
         return selectors.purchase_order_list_for_store_user(user=self.request.user)
 
-    @extend_schema(request=s.PurchaseOrderInputSerializer, responses={201: s.PurchaseOrderOutputSerializer})
+    @extend_schema(summary="Draft a purchase order", request=s.PurchaseOrderInputSerializer,
+                   responses={201: s.PurchaseOrderOutputSerializer}, parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         data = self._valid(s.PurchaseOrderInputSerializer)
         supplier = Supplier.objects.filter(pk=data["supplier"], store__in=store_list_for_user(request.user)).first()
@@ -132,9 +200,10 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             po = services.purchase_order_create(supplier=supplier, lines=lines, actor=request.user, notes=data["notes"])
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return Response(self._out(po.pk), status=status.HTTP_201_CREATED)
+        return created(request, self._out(po.pk), url_name="purchase-order-detail", pk=po.pk)
 
-    @extend_schema(request=s.PurchaseOrderOrderInputSerializer, responses=s.PurchaseOrderOutputSerializer)
+    @extend_schema(summary="Send a draft to the supplier", request=s.PurchaseOrderOrderInputSerializer,
+                   responses=s.PurchaseOrderOutputSerializer)  # fmt: skip
     @action(detail=True, methods=["post"])
     def order(self, request, pk=None):
         po = self.get_object()
@@ -145,7 +214,8 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             raise _bad_request(exc) from None
         return Response(self._out(po.pk))
 
-    @extend_schema(request=s.PurchaseOrderReceiveInputSerializer, responses=s.PurchaseOrderOutputSerializer)
+    @extend_schema(summary="Receive goods (all outstanding, or the given lines)",
+                   request=s.PurchaseOrderReceiveInputSerializer, responses=s.PurchaseOrderOutputSerializer)  # fmt: skip
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         po = self.get_object()
@@ -175,18 +245,44 @@ class PurchaseOrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 # --- Customers ----------------------------------------------------------------------
 
 
-class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class OrderFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="changed_since",
+        help_text="Only orders placed, cancelled, or with a line shipped or delivered at or after this time (ISO 8601).",
+    )
+
+    class Meta:
+        model = Order
+        fields = {"status": ["exact"], "created_at": ["gte", "lte"]}
+
+    def changed_since(self, queryset, name, value):
+        # An order's changes are its own timestamps; no updated_at column is needed to find them.
+        lines = OrderLine.objects.filter(Q(shipped_at__gte=value) | Q(delivered_at__gte=value)).values("order_id")
+        return queryset.filter(Q(created_at__gte=value) | Q(cancelled_at__gte=value) | Q(pk__in=lines))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your orders"),
+    retrieve=extend_schema(summary="One of your orders", parameters=etag_parameters()),
+)
+@extend_schema(tags=["orders"])
+class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Your own orders. Place one (one store's products) and cancel it until it ships."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.OrderOutputSerializer
     queryset = Order.objects.none()  # the schema's model; requests use get_queryset()
-    filterset_fields = {"status": ["exact"], "created_at": ["gte", "lte"]}
+    filterset_class = OrderFilter
 
     def get_queryset(self):
         return selectors.order_list_for_customer(user=self.request.user)
 
-    @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(request, super().retrieve(request, *args, **kwargs))
+
+    @extend_schema(summary="Place an order", request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -210,10 +306,10 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        created = self.get_queryset().get(pk=order.pk)
-        return Response(s.OrderOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        placed = self.get_queryset().get(pk=order.pk)
+        return created(request, s.OrderOutputSerializer(placed).data, url_name="order-detail", pk=order.pk)
 
-    @extend_schema(request=None, responses=s.OrderOutputSerializer)
+    @extend_schema(summary="Cancel your order (until it ships)", request=None, responses=s.OrderOutputSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = self.get_object()
@@ -224,7 +320,11 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.OrderOutputSerializer(self.get_queryset().get(pk=order.pk)).data)
 
 
-class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="Your return requests"), retrieve=extend_schema(summary="One of your return requests")
+)
+@extend_schema(tags=["returns"])
+class ReturnViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = s.ReturnOutputSerializer
     queryset = ReturnRequest.objects.none()  # the schema's model; requests use get_queryset()
@@ -233,7 +333,9 @@ class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return selectors.return_list_for_customer(user=self.request.user)
 
-    @extend_schema(request=s.ReturnInputSerializer, responses={201: s.ReturnOutputSerializer})
+    @extend_schema(summary="Ask to return an order line", request=s.ReturnInputSerializer,
+                   responses={201: s.ReturnOutputSerializer}, parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
     def create(self, request, *args, **kwargs):
         serializer = s.ReturnInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -241,9 +343,170 @@ class ReturnViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         # Another customer's line raises Http404, which DRF answers as 404.
         line = selectors.order_line_for_customer(user=request.user, pk=data["order_line"])
         try:
-            created = services.return_request_create(
+            made = services.return_request_create(
                 customer=request.user, line=line, quantity=data["quantity"], reason=data["reason"]
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None
-        return Response(s.ReturnOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+        return created(request, s.ReturnOutputSerializer(made).data, url_name="return-detail", pk=made.pk)
+
+
+# --- Store staff: catalogue, stock adjustments, suppliers, forecasts -------------------
+
+
+def _require_perm(request, perm: str) -> None:
+    """The admin's model permission for the same change (retailers have it; a store member
+    without it cannot do through the API what the admin would refuse)."""
+    if not request.user.has_perm(perm):
+        raise PermissionDenied("Your account may not change products.")
+
+
+STORE_PRODUCT_ORDERING = ["sku", "name", "on_hand", "updated_at"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your stores' products, active or not", parameters=[ordering_parameter(STORE_PRODUCT_ORDERING)]
+    ),
+    retrieve=extend_schema(summary="One of your stores' products"),
+)
+@extend_schema(tags=["store-products"])
+class StoreProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    """The catalogue as its store's staff manage it; stock changes only through adjustments."""
+
+    permission_classes = [IsStoreStaff]
+    serializer_class = s.StoreProductOutputSerializer
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = StockLevelFilter
+    search_fields = ["sku", "name"]
+    ordering_fields = STORE_PRODUCT_ORDERING
+    ordering = ["sku"]
+
+    def get_queryset(self):
+        return selectors.product_list_for_store_user(user=self.request.user)
+
+    def _fields(self, data: dict) -> dict:
+        fields = {name: value for name, value in data.items() if name != "store"}
+        if "category" in fields:
+            fields["category"] = Category.objects.filter(pk=fields["category"]).first()
+            if fields["category"] is None:
+                raise APIValidationError({"detail": "Unknown category."})
+        if fields.get("supplier") is not None:
+            fields["supplier"] = (
+                selectors.supplier_list_for_store_user(user=self.request.user).filter(pk=fields["supplier"]).first()
+            )
+            if fields["supplier"] is None:
+                raise APIValidationError({"detail": "Unknown supplier."})
+        return fields
+
+    def _out(self, pk: int) -> Response:
+        return Response(s.StoreProductOutputSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(summary="Create a product (no stock: adjust or receive it)",
+                   request=s.StoreProductCreateInputSerializer, responses={201: s.StoreProductOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
+    @idempotency.idempotent
+    def create(self, request):
+        _require_perm(request, "inventory.add_product")
+        serializer = s.StoreProductCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        store = store_list_for_user(request.user).filter(pk=serializer.validated_data["store"]).first()
+        if store is None:
+            raise APIValidationError({"detail": "Unknown store."})
+        try:
+            product = catalogue.product_create(
+                store=store, actor=request.user, **self._fields(serializer.validated_data)
+            )
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        data = s.StoreProductOutputSerializer(self.get_queryset().get(pk=product.pk)).data
+        return created(request, data, url_name="store-product-detail", pk=product.pk)
+
+    @extend_schema(summary="Change a product", request=s.StoreProductUpdateInputSerializer(partial=True),
+                   responses=s.StoreProductOutputSerializer)  # fmt: skip
+    def partial_update(self, request, pk=None):
+        _require_perm(request, "inventory.change_product")
+        product = self.get_object()
+        serializer = s.StoreProductUpdateInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            catalogue.product_update(product=product, actor=request.user, **self._fields(serializer.validated_data))
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return self._out(product.pk)
+
+    @extend_schema(summary="Take a product off the storefront", request=None, responses=s.StoreProductOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        _require_perm(request, "inventory.change_product")
+        product = catalogue.product_deactivate(product=self.get_object(), actor=request.user)
+        return self._out(product.pk)
+
+    @extend_schema(summary="Adjust stock (a count, damage, loss) with a reason; booked in the ledger",
+                   request=s.StockAdjustmentInputSerializer, responses={201: s.StockMovementOutputSerializer},
+                   parameters=[idempotency.PARAMETER])  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="stock-adjustments")
+    @idempotency.idempotent
+    def stock_adjustments(self, request, pk=None):
+        _require_perm(request, "inventory.change_product")
+        product = self.get_object()
+        serializer = s.StockAdjustmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            movement = services.stock_adjust(product=product, actor=request.user, **serializer.validated_data)
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        movement = selectors.stock_movement_list_for_store_user(user=request.user).get(pk=movement.pk)
+        data = s.StockMovementOutputSerializer(movement).data
+        return created(request, data, url_name="stock-movement-detail", pk=movement.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your stores' suppliers"), retrieve=extend_schema(summary="One of your suppliers")
+)
+@extend_schema(tags=["suppliers"])
+class SupplierViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsStoreStaff]
+    serializer_class = s.SupplierOutputSerializer
+    filterset_fields = {"store__slug": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.supplier_list_for_store_user(user=self.request.user).order_by("store_id", "name", "pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Demand forecasts of your stores' products, most at risk first"),
+    retrieve=extend_schema(summary="One product's demand forecast"),
+)
+@extend_schema(tags=["forecasts"])
+class DemandForecastViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    """Written by the forecast run (``manage.py forecast_demand``); read-only here."""
+
+    permission_classes = [IsStoreStaff]
+    serializer_class = s.DemandForecastOutputSerializer
+    queryset = DemandForecast.objects.none()  # the schema's model; requests use get_queryset()
+    filterset_fields = {"product": ["exact"], "at_risk": ["exact"], "status": ["exact"]}
+
+    def get_queryset(self):
+        return selectors.demand_forecast_list_for_store_user(user=self.request.user).order_by(
+            "-at_risk", "stockout_date", "product_id"
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="What the last forecast run suggests reordering"),
+    retrieve=extend_schema(summary="One reorder suggestion"),
+)
+@extend_schema(tags=["forecasts"])
+class ReorderSuggestionViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsStoreStaff]
+    serializer_class = s.ReorderSuggestionOutputSerializer
+    queryset = DemandForecast.objects.none()  # the schema's model; requests use get_queryset()
+    filterset_fields = {"at_risk": ["exact"]}
+
+    def get_queryset(self):
+        return (
+            selectors.demand_forecast_list_for_store_user(user=self.request.user)
+            .filter(suggested_quantity__gt=0)
+            .order_by("-at_risk", "stockout_date", "product_id")
+        )

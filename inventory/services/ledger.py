@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
-from .. import storefront_cache
+from .. import storefront_cache, webhook_events
 from ..models import BackInStockSubscription, Product, StockAlert, StockMovement
 from .common import EMAIL, StockError, positive_int
 
@@ -112,6 +112,7 @@ def stock_alert_open(*, product: Product) -> StockAlert | None:
             store=product.store,
             related=alert,
         )
+    webhook_events.stock_low(product, alert)
     logger.info("Low-stock alert %s opened for product %s at %s", alert.pk, product.pk, product.on_hand)
     return alert
 
@@ -150,7 +151,7 @@ def stock_adjust(*, product: Product, quantity: int, reason: str, actor: User | 
     or the adjustment would take stock below zero.
     """
     if not (reason or "").strip():
-        raise StockError("Say why the stock is adjusted.")
+        raise StockError("Say why the stock is adjusted.", code="reason_required")
     try:
         quantity = int(quantity)
     except (TypeError, ValueError):
@@ -169,7 +170,8 @@ def stock_adjust(*, product: Product, quantity: int, reason: str, actor: User | 
         )
     except StockError:
         raise StockError(
-            f"Cannot remove {-quantity}: only {Product.objects.get(pk=product.pk).on_hand} in stock."
+            f"Cannot remove {-quantity}: only {Product.objects.get(pk=product.pk).on_hand} in stock.",
+            code="out_of_stock",
         ) from None
 
 

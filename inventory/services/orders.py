@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
+from .. import webhook_events
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
 from .ledger import on_hand_change, stock_level_changed, stock_move
@@ -78,14 +79,15 @@ def order_place(
         )
     }
     if len(products) != len(quantities):
-        raise OrderError("A product in your cart is no longer available.")
+        raise OrderError("A product in your cart is no longer available.", code="product_unavailable")
     if len({p.store_id for p in products.values()}) != 1:
         raise OrderError("An order holds products of one store only.")
     for pk, item in quantities.items():
         product = products[pk]
         if product.current_price != Decimal(item.unit_price):
             raise OrderError(
-                f"The price of {product.name} changed to {product.current_price}; please review your cart."
+                f"The price of {product.name} changed to {product.current_price}; please review your cart.",
+                code="price_changed",
             )
     store = next(iter(products.values())).store
     order = Order.objects.create(
@@ -106,7 +108,8 @@ def order_place(
         except StockError:
             left = Product.objects.get(pk=pk).on_hand
             raise OrderError(
-                f"Only {left} of {products[pk].name} left; you asked for {quantities[pk].quantity}. Nothing was ordered."
+                f"Only {left} of {products[pk].name} left; you asked for {quantities[pk].quantity}. Nothing was ordered.",
+                code="out_of_stock",
             ) from None
     StockMovement.objects.bulk_create(
         StockMovement(
@@ -137,6 +140,7 @@ def order_place(
         store=store,
         related=order,
     )
+    webhook_events.order_placed(order)
     logger.info("Order %s placed by %s for %s item(s)", order.pk, customer.pk, len(quantities))
     return order
 
@@ -152,15 +156,15 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     # ship while we cancel; SQLite's write transaction serialises the same way.
     locked = Order.objects.select_for_update().filter(pk=order.pk).first()
     if locked is None or locked.status == Order.Status.CANCELLED:
-        raise OrderError("This order is already cancelled.")
+        raise OrderError("This order is already cancelled.", code="already_cancelled")
     if order.lines.exclude(status=OrderLine.Status.PENDING).exists():
-        raise OrderError("This order has already shipped and can no longer be cancelled.")
+        raise OrderError("This order has already shipped and can no longer be cancelled.", code="already_shipped")
     now = timezone.now()
     flipped = Order.objects.filter(pk=order.pk, status=Order.Status.PLACED).update(
         status=Order.Status.CANCELLED, cancelled_at=now
     )
     if not flipped:
-        raise OrderError("This order is already cancelled.")
+        raise OrderError("This order is already cancelled.", code="already_cancelled")
     for line in order.lines.select_related("product").order_by("product_id"):
         stock_move(
             product_id=line.product_id,
@@ -181,18 +185,24 @@ def order_cancel(*, order: Order, actor: User) -> Order:
         store=order.store,
         related=order,
     )
+    webhook_events.order_cancelled(order)
     return order
 
 
 @transaction.atomic
 def order_line_mark_shipped(*, line: OrderLine) -> bool:
     """Pending -> shipped. Returns False (and changes nothing) for any other state."""
-    Order.objects.select_for_update().filter(pk=line.order_id).first()  # the order's lock, as cancelling takes it
-    return bool(
+    order = (
+        Order.objects.select_for_update().filter(pk=line.order_id).first()
+    )  # the order's lock, as cancelling takes it
+    shipped = bool(
         OrderLine.objects.filter(pk=line.pk, status=OrderLine.Status.PENDING, order__status=Order.Status.PLACED).update(
             status=OrderLine.Status.SHIPPED, shipped_at=timezone.now()
         )
     )
+    if shipped:
+        webhook_events.order_line_shipped(line, store_id=order.store_id)
+    return shipped
 
 
 @transaction.atomic

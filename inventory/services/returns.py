@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import notify_template
 
+from .. import webhook_events
 from ..models import OrderLine, ReturnRequest, StockMovement
 from .common import EMAIL, OrderError, positive_int
 from .ledger import stock_move
@@ -46,7 +47,9 @@ def return_request_create(*, customer: User, line: OrderLine, quantity, reason: 
     available = returnable_quantity(line=line)
     if quantity > available:
         raise OrderError(f"You can return at most {available} of this item.")
-    return ReturnRequest.objects.create(order_line=line, customer=customer, quantity=quantity, reason=reason.strip())
+    request = ReturnRequest.objects.create(order_line=line, customer=customer, quantity=quantity, reason=reason.strip())
+    webhook_events.return_requested(request)
+    return request
 
 
 def _return_notify(request: ReturnRequest, event: str) -> None:

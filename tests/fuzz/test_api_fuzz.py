@@ -42,7 +42,8 @@ def world(store, other_store, agent):
     retailer = retailer_of(store)
     po = PurchaseOrderFactory(store=other_store)
     people["retailer"] = {"user": retailer, "po": po}
-    for person in people.values():
+    people["their_product"] = ProductFactory(store=other_store)
+    for person in (people["alice"], people["bob"], people["retailer"]):
         person["token"] = Token.objects.create(user=person["user"]).key
     return people
 
@@ -97,4 +98,13 @@ def test_nobody_reads_another_identitys_objects(world):
             assert other.get(url).status_code == 404, url
         assert other.post(f"/api/v1/tickets/{ticket.pk}/messages/", {"body": "x"}, format="json").status_code == 404
     assert retailer.get(f"/api/v1/purchase-orders/{world['retailer']['po'].pk}/").status_code == 404
+    # The new staff endpoints: the other store, its supplier, its products' stock and forecasts.
+    po = world["retailer"]["po"]
+    for url in (
+        f"/api/v1/stores/{po.store_id}/",
+        f"/api/v1/suppliers/{po.supplier_id}/",
+        f"/api/v1/store-products/{world['their_product'].pk}/",
+        f"/api/v1/stock-levels/{world['their_product'].pk}/",
+    ):
+        assert retailer.get(url).status_code == 404, url
     assert retailer.get(f"/api/v1/orders/{world['alice']['order'].pk}/").status_code == 404

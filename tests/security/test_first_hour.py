@@ -51,14 +51,22 @@ def test_the_api_token_lockout_counts_the_address_whatever_its_capitals(settings
     customer = CustomerFactory(email="customer07@example.com")
     api = APIClient()
     for spelling in _capitalisations(customer.email, settings.AXES_FAILURE_LIMIT):
-        assert api.post("/api/v1/auth/token/", {"username": spelling, "password": "wrong"}).status_code == 400
-    response = api.post("/api/v1/auth/token/", {"username": "Customer07@Example.com", "password": PASSWORD})
+        assert (
+            api.post("/api/v1/auth/token/", {"username": spelling, "password": "wrong"}, format="json").status_code
+            == 400
+        )
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "Customer07@Example.com", "password": PASSWORD}, format="json"
+    )
     assert response.status_code in (400, 403, 429)
     assert "token" not in response.json()
     # While an address nobody hammered still gets its token with other capitals
     other = CustomerFactory(email="customer08@example.com")
     assert (
-        "token" in api.post("/api/v1/auth/token/", {"username": "Customer08@example.COM", "password": PASSWORD}).json()
+        "token"
+        in api.post(
+            "/api/v1/auth/token/", {"username": "Customer08@example.COM", "password": PASSWORD}, format="json"
+        ).json()
     )
     assert other.auth_token.key
 

@@ -10,6 +10,14 @@ class QueueOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Queue
         fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class QueueListOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Queue
+        fields = ["id", "name", "slug", "description"]
+        read_only_fields = fields
 
 
 class TicketOutputSerializer(serializers.ModelSerializer):
@@ -66,9 +74,21 @@ class TicketCreateInputSerializer(serializers.Serializer):
         return order
 
 
+class AttachmentOutputSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("tickets:attachment", args=[obj.storage_key])
+
+
 class MessageOutputSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
-    attachments = serializers.SerializerMethodField()
+    attachments = AttachmentOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
@@ -80,26 +100,13 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             return obj.author.get_short_name() if obj.author else "Support"
         return obj.author.get_full_name() if obj.author else obj.get_author_kind_display()
 
-    def get_attachments(self, obj) -> list[dict]:
-        return [AttachmentOutputSerializer(a, context=self.context).data for a in obj.attachments.all()]
-
 
 class MessageCreateInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20000)
     internal = serializers.BooleanField(default=False)
-    files = serializers.ListField(child=serializers.FileField(), required=False, max_length=5)
-
-
-class AttachmentOutputSerializer(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Attachment
-        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
-        read_only_fields = fields
-
-    def get_download_url(self, obj) -> str:
-        return reverse("tickets:attachment", args=[obj.storage_key])
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=5, help_text="Up to 5 files (multipart)."
+    )
 
 
 class StatusInputSerializer(serializers.Serializer):
