@@ -33,6 +33,7 @@ from .models import (
     Review,
     StockAlert,
     StockMovement,
+    StoreShipping,
     Supplier,
 )
 from .resources import ProductResource
@@ -481,6 +482,12 @@ class ReviewAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def unhide(self, request, queryset):
         count = services.review_set_hidden(review_ids=list(queryset.values_list("pk", flat=True)), hidden=False)
         self.message_user(request, f"{count} review(s) shown.", messages.SUCCESS)
+
+
+@admin.register(StoreShipping)
+class StoreShippingAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "delivery_fee", "free_delivery_threshold", "pickup_hours"]
+    list_select_related = ["store"]
 
 
 # Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.

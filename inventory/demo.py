@@ -25,7 +25,7 @@ from accounts.demo import SeedReport
 from accounts.models import Role, Store, User
 
 from . import services
-from .models import Category, Order, OrderLine, Product, PurchaseOrder, StockMovement, Supplier
+from .models import Category, Order, OrderLine, Product, PurchaseOrder, StockMovement, StoreShipping, Supplier
 
 HISTORY_DAYS = 365
 WEEKLY = [0.85, 0.8, 0.9, 1.0, 1.15, 1.45, 1.1]  # Monday .. Sunday
@@ -68,6 +68,12 @@ SUPPLIERS = {
     "garden-goods": ["GreenThumb Supply", "ToolMasters BV"],
     "bright-electronics": ["Voltage Trading", "LumenWorks"],
 }
+# slug: (delivery fee, free delivery from, pickup opening hours)
+DELIVERY = {
+    "corner-shop": (Decimal("4.95"), Decimal("50.00"), "Monday to Saturday, 9:00-18:00"),
+    "garden-goods": (Decimal("6.95"), Decimal("75.00"), "Tuesday to Sunday, 8:30-17:30"),
+    "bright-electronics": (Decimal("3.95"), None, "Monday to Friday, 10:00-19:00"),
+}
 THIRD_STORE = ("bright-electronics", "Bright Electronics", "retailer3@stockdesk.local", "12000.00")
 
 
@@ -79,6 +85,7 @@ def seed_inventory(report: SeedReport, *, today: date | None = None) -> None:
     customers = _seed_customers(report)
     for slug, (category_slugs, count, prefix) in STORES.items():
         store = Store.objects.get(slug=slug)
+        _seed_checkout_terms(report, store)
         suppliers = _seed_suppliers(report, store)
         products = _seed_products(
             report, rng, store, [categories[c] for c in category_slugs], suppliers, count, prefix, today
@@ -139,6 +146,17 @@ def _seed_customers(report: SeedReport) -> list[User]:
             report.count("customers")
         customers.append(user)
     return customers
+
+
+@transaction.atomic
+def _seed_checkout_terms(report: SeedReport, store: Store) -> None:
+    """Delivery fees of the store (kept if a retailer has changed them since)."""
+    fee, free_from, hours = DELIVERY[store.slug]
+    _, created = StoreShipping.objects.get_or_create(
+        store=store, defaults={"delivery_fee": fee, "free_delivery_threshold": free_from, "pickup_hours": hours}
+    )
+    if created:
+        report.count("delivery settings")
 
 
 @transaction.atomic
@@ -467,10 +485,13 @@ def seed_scaled_catalogue(
                 delivery_address=f"{n % 300 + 1} Load Street",
                 delivery_postcode="1000 AA",
                 delivery_city="Amsterdam",
-                total=sum((price * q for (_pk, price, *_), q in zip(lines, qty, strict=True)), Decimal("0")),
+                # Load orders carry no delivery fee: their total is their goods.
+                subtotal=goods,
+                total=goods,
                 created_at=created,
             )
             for n, (created, lines, qty) in enumerate(planned)
+            for goods in [sum((price * q for (_pk, price, *_), q in zip(lines, qty, strict=True)), Decimal("0"))]
         ]
         Order.objects.bulk_create(order_rows, batch_size=5000)
         line_rows, sales = [], []

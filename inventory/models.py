@@ -213,6 +213,10 @@ class Order(models.Model):
     delivery_postcode = models.CharField(max_length=16)
     delivery_city = models.CharField(max_length=80)
     delivery_phone = models.CharField(max_length=32, blank=True)
+    # Money of the order, fixed when it is placed (inventory/services/pricing.py computes it):
+    # total = subtotal + shipping_total, checked by the database.
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    shipping_total = models.DecimalField("delivery fee", max_digits=10, decimal_places=2, default=ZERO)
     total = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +225,13 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="inventory_order_total_gte_0"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, shipping_total__gte=0), name="inventory_order_amounts_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(total=models.F("subtotal") + models.F("shipping_total")),
+                name="inventory_order_total_adds_up",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["placed", "cancelled"]), name="inventory_order_status_valid"
             ),
@@ -239,6 +250,11 @@ class Order(models.Model):
     @property
     def number(self) -> str:
         return f"SD-{self.pk:06d}"
+
+    @property
+    def is_pickup(self) -> bool:
+        """Pay at pickup means collect at the shop: no delivery, no delivery fee."""
+        return self.payment_method == self.PaymentMethod.PAY_AT_PICKUP
 
 
 class OrderLine(models.Model):
@@ -278,6 +294,55 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+# --- Commerce: delivery fees, tax, discount codes, images (issue 24) ----------------------
+
+
+class StoreShipping(models.Model):
+    """A store's delivery fee rules and pickup counter; a store without a row delivers free.
+
+    The fee applies to delivered orders (cash on delivery); collecting at the shop (pay at
+    pickup) is always free. The help centre renders these values (chatbot/facts.py).
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="shipping")
+    delivery_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Flat fee per delivered order. 0 = delivery is free.",
+    )
+    free_delivery_threshold = models.DecimalField(
+        "free delivery from",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Orders whose goods (after any discount) reach this amount are delivered free. Empty = never.",
+    )
+    pickup_hours = models.CharField(
+        "pickup opening hours",
+        max_length=120,
+        blank=True,
+        help_text="When customers can collect and pay at the shop, e.g. 'Monday to Saturday, 9:00-18:00'.",
+    )
+
+    class Meta:
+        verbose_name = "delivery settings"
+        verbose_name_plural = "delivery settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(delivery_fee__gte=0), name="inventory_shipping_fee_gte_0"),
+            models.CheckConstraint(
+                condition=Q(free_delivery_threshold__isnull=True) | Q(free_delivery_threshold__gte=0),
+                name="inventory_shipping_threshold_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery settings of {self.store}"
 
 
 class ReturnRequest(models.Model):

@@ -184,7 +184,9 @@ def product_detail(request, pk: int, slug: str):
 def cart_view(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    return render(request, "storefront/cart.html", {"lines": lines, "total": Cart.total(lines)})
+    return render(
+        request, "storefront/cart.html", {"lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)}
+    )
 
 
 @require_POST
@@ -252,7 +254,11 @@ def checkout(request):
             cart.clear()
             messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
             return redirect("storefront:order_detail", pk=order.pk)
-    return render(request, "storefront/checkout.html", {"form": form, "lines": lines, "total": Cart.total(lines)})
+    return render(
+        request,
+        "storefront/checkout.html",
+        {"form": form, "lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)},
+    )
 
 
 # --- Orders and returns -------------------------------------------------------------

@@ -147,6 +147,8 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivery_address",
             "delivery_postcode",
             "delivery_city",
+            "subtotal",
+            "shipping_total",
             "total",
             "created_at",
             "cancelled_at",

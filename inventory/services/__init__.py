@@ -1,6 +1,7 @@
 """Every write in inventory, by subject, behind one set of names (``inventory.services.order_place``).
 
 - ``ledger``: the only module that changes ``Product.on_hand``; stock alerts and back-in-stock emails;
+- ``pricing``: what a cart costs (goods, delivery fee, total), shared by cart, checkout and orders;
 - ``orders``: placing, cancelling, shipping and delivering orders;
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
@@ -39,6 +40,12 @@ from .orders import (
     order_line_mark_shipped,
     order_place,
 )
+from .pricing import (
+    DeliveryTerms,
+    Quote,
+    delivery_terms_for_store,
+    quote,
+)
 from .purchasing import (
     PurchaseLineInput,
     month_start,
@@ -68,9 +75,11 @@ __all__ = [
     "SUBSCRIPTION_SALT",
     "CartItem",
     "DeliveryDetails",
+    "DeliveryTerms",
     "OrderError",
     "PurchaseLineInput",
     "PurchaseOrderError",
+    "Quote",
     "StockError",
     "StockMismatch",
     "back_in_stock_confirm",
@@ -78,6 +87,7 @@ __all__ = [
     "category_follow",
     "category_unfollow",
     "customer_received_product",
+    "delivery_terms_for_store",
     "month_start",
     "order_cancel",
     "order_line_mark_delivered",
@@ -87,6 +97,7 @@ __all__ = [
     "purchase_order_create",
     "purchase_order_mark_ordered",
     "purchase_order_receive",
+    "quote",
     "return_request_approve",
     "return_request_create",
     "return_request_receive",

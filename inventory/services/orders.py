@@ -18,6 +18,7 @@ from accounts.services import notify_template
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
 from .ledger import on_hand_change, stock_level_changed, stock_move
+from .pricing import delivery_terms_of, quote
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def order_place(
     """Place one order for one store's products, all or nothing.
 
     Guarantees: every line is charged at the price the customer saw (a changed price fails
-    the order with a message); stock is taken with conditional updates in product-id order
+    the order with a message); the delivery fee follows the store's rules (``pricing.quote``,
+    the same figures the cart showed); stock is taken with conditional updates in product-id order
     (no deadlocks between two carts), so if any line cannot be filled the whole transaction
     rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
     email through the outbox after commit. Not idempotent: each call is a new order.
@@ -73,7 +75,7 @@ def order_place(
         quantities[item.product_id] = item
     products = {
         product.pk: product
-        for product in Product.objects.select_related("store").filter(
+        for product in Product.objects.select_related("store__shipping").filter(
             pk__in=list(quantities), is_active=True, launch_date__lte=timezone.localdate()
         )
     }
@@ -88,6 +90,11 @@ def order_place(
                 f"The price of {product.name} changed to {product.current_price}; please review your cart."
             )
     store = next(iter(products.values())).store
+    priced = quote(
+        lines=[(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())],
+        delivery=delivery_terms_of(store),
+        pickup=payment_method == Order.PaymentMethod.PAY_AT_PICKUP,
+    )
     order = Order.objects.create(
         store=store,
         customer=customer,
@@ -97,7 +104,9 @@ def order_place(
         delivery_postcode=delivery.postcode,
         delivery_city=delivery.city,
         delivery_phone=delivery.phone,
-        total=sum((products[pk].current_price * item.quantity for pk, item in quantities.items()), Decimal("0")),
+        subtotal=priced.subtotal,
+        shipping_total=priced.shipping,
+        total=priced.total,
     )
     # Stock is taken line by line in product-id order (no deadlocks between two carts).
     for pk in sorted(quantities):
