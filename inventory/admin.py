@@ -34,7 +34,9 @@ from .models import (
     StockAlert,
     StockMovement,
     StoreShipping,
+    StoreTax,
     Supplier,
+    TaxRate,
 )
 from .resources import ProductResource
 
@@ -166,7 +168,7 @@ class OrderLineInline(StoreScopedAdminMixin, admin.TabularInline):
     store_path = "order__store"
     extra = 0
     can_delete = False
-    fields = ["product", "quantity", "unit_price", "status", "shipped_at", "delivered_at"]
+    fields = ["product", "quantity", "unit_price", "tax_rate", "tax", "status", "shipped_at", "delivered_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -488,6 +490,19 @@ class ReviewAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
 class StoreShippingAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
     list_display = ["store", "delivery_fee", "free_delivery_threshold", "pickup_hours"]
     list_select_related = ["store"]
+
+
+@admin.register(StoreTax)
+class StoreTaxAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "prices_include_tax", "rounding"]
+    list_select_related = ["store"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "category", "rate"]
+    list_filter = ["store"]
+    list_select_related = ["store", "category"]
 
 
 # Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.

@@ -25,7 +25,18 @@ from accounts.demo import SeedReport
 from accounts.models import Role, Store, User
 
 from . import services
-from .models import Category, Order, OrderLine, Product, PurchaseOrder, StockMovement, StoreShipping, Supplier
+from .models import (
+    Category,
+    Order,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+    StockMovement,
+    StoreShipping,
+    StoreTax,
+    Supplier,
+    TaxRate,
+)
 
 HISTORY_DAYS = 365
 WEEKLY = [0.85, 0.8, 0.9, 1.0, 1.15, 1.45, 1.1]  # Monday .. Sunday
@@ -73,6 +84,12 @@ DELIVERY = {
     "corner-shop": (Decimal("4.95"), Decimal("50.00"), "Monday to Saturday, 9:00-18:00"),
     "garden-goods": (Decimal("6.95"), Decimal("75.00"), "Tuesday to Sunday, 8:30-17:30"),
     "bright-electronics": (Decimal("3.95"), None, "Monday to Friday, 10:00-19:00"),
+}
+# slug: (prices include tax, rounding, default rate %, {category slug: rate %})
+TAX = {
+    "corner-shop": (True, StoreTax.Rounding.LINE, Decimal("21"), {"stationery": Decimal("9")}),
+    "garden-goods": (True, StoreTax.Rounding.ORDER, Decimal("21"), {"garden": Decimal("9")}),
+    "bright-electronics": (False, StoreTax.Rounding.LINE, Decimal("21"), {}),
 }
 THIRD_STORE = ("bright-electronics", "Bright Electronics", "retailer3@stockdesk.local", "12000.00")
 
@@ -150,13 +167,22 @@ def _seed_customers(report: SeedReport) -> list[User]:
 
 @transaction.atomic
 def _seed_checkout_terms(report: SeedReport, store: Store) -> None:
-    """Delivery fees of the store (kept if a retailer has changed them since)."""
+    """Delivery fees and tax of the store (kept if a retailer has changed them since)."""
     fee, free_from, hours = DELIVERY[store.slug]
     _, created = StoreShipping.objects.get_or_create(
         store=store, defaults={"delivery_fee": fee, "free_delivery_threshold": free_from, "pickup_hours": hours}
     )
     if created:
         report.count("delivery settings")
+    include, rounding, default, by_category = TAX[store.slug]
+    _, created = StoreTax.objects.get_or_create(
+        store=store, defaults={"prices_include_tax": include, "rounding": rounding}
+    )
+    if created:
+        TaxRate.objects.create(store=store, category=None, rate=default)
+        for slug, rate in by_category.items():
+            TaxRate.objects.create(store=store, category=Category.objects.get(slug=slug), rate=rate)
+        report.count("tax rates", 1 + len(by_category))
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Store
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
 
 
 class Category(models.Model):
@@ -214,9 +215,12 @@ class Order(models.Model):
     delivery_city = models.CharField(max_length=80)
     delivery_phone = models.CharField(max_length=32, blank=True)
     # Money of the order, fixed when it is placed (inventory/services/pricing.py computes it):
-    # total = subtotal + shipping_total, checked by the database.
+    # total = subtotal + tax_total + shipping_total, checked by the database. ``subtotal`` is
+    # the goods without tax (in a store whose prices include tax: the lines minus their tax).
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField("tax", max_digits=12, decimal_places=2, default=ZERO)
     shipping_total = models.DecimalField("delivery fee", max_digits=10, decimal_places=2, default=ZERO)
+    prices_include_tax = models.BooleanField(default=False, help_text="How the store showed its prices.")
     total = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -226,10 +230,16 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="inventory_order_total_gte_0"),
             models.CheckConstraint(
-                condition=Q(subtotal__gte=0, shipping_total__gte=0), name="inventory_order_amounts_gte_0"
+                condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0),
+                name="inventory_order_amounts_gte_0",
             ),
+            # Equal to the cent: within half a cent, because SQLite adds decimals as floats
+            # (all four amounts have two places, so on PostgreSQL this is exact equality).
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("shipping_total")),
+                condition=Q(
+                    total__gt=models.F("subtotal") + models.F("tax_total") + models.F("shipping_total") - HALF_CENT,
+                    total__lt=models.F("subtotal") + models.F("tax_total") + models.F("shipping_total") + HALF_CENT,
+                ),
                 name="inventory_order_total_adds_up",
             ),
             models.CheckConstraint(
@@ -252,6 +262,11 @@ class Order(models.Model):
         return f"SD-{self.pk:06d}"
 
     @property
+    def goods(self) -> Decimal:
+        """The lines as the store showed them (with tax if its prices include tax)."""
+        return self.subtotal + self.tax_total if self.prices_include_tax else self.subtotal
+
+    @property
     def is_pickup(self) -> bool:
         """Pay at pickup means collect at the shop: no delivery, no delivery fee."""
         return self.payment_method == self.PaymentMethod.PAY_AT_PICKUP
@@ -268,6 +283,10 @@ class OrderLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    # The rate (percent) and the tax of this line; four places because a store that rounds
+    # the order's tax once keeps each line's share unrounded.
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    tax = models.DecimalField(max_digits=12, decimal_places=4, default=ZERO)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -343,6 +362,72 @@ class StoreShipping(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery settings of {self.store}"
+
+
+class StoreTax(models.Model):
+    """How a store shows and rounds tax; a store without a row shows prices without tax, 0%."""
+
+    class Rounding(models.TextChoices):
+        LINE = "line", "Round each line's tax"
+        ORDER = "order", "Round the order's tax once"
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="tax")
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Prices in the catalogue include tax (shown as 'incl. tax')."
+    )
+    rounding = models.CharField(max_length=5, choices=Rounding.choices, default=Rounding.LINE)
+
+    class Meta:
+        verbose_name = "tax settings"
+        verbose_name_plural = "tax settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rounding__in=["line", "order"]), name="inventory_storetax_rounding_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tax settings of {self.store}"
+
+
+class TaxRate(models.Model):
+    """A store's tax rate for one category, or its default rate (no category)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="tax_rates")
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty = every other category.",
+    )
+    rate = models.DecimalField(
+        "rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        ordering = ["store", "category__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "category"],
+                name="inventory_taxrate_store_category_unique",
+                violation_error_message="This store already has a rate for this category.",
+            ),
+            models.UniqueConstraint(
+                fields=["store"],
+                condition=Q(category__isnull=True),
+                name="inventory_taxrate_one_default_per_store",
+                violation_error_message="This store already has a default rate.",
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="inventory_taxrate_rate_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}% on {self.category or 'everything else'} at {self.store}"
 
 
 class ReturnRequest(models.Model):

@@ -184,8 +184,10 @@ def product_detail(request, pk: int, slug: str):
 def cart_view(request):
     cart = Cart(request.session)
     lines = cart.lines()
+    quotes = cart.quotes(lines)
+    rows = list(zip(lines, quotes["delivery"].lines, strict=True)) if lines else []
     return render(
-        request, "storefront/cart.html", {"lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)}
+        request, "storefront/cart.html", {"lines": lines, "rows": rows, "total": Cart.total(lines), "quotes": quotes}
     )
 
 

@@ -127,7 +127,19 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ["id", "product", "sku", "name", "quantity", "unit_price", "status", "shipped_at", "delivered_at"]
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "name",
+            "quantity",
+            "unit_price",
+            "tax_rate",
+            "tax",
+            "status",
+            "shipped_at",
+            "delivered_at",
+        ]
         read_only_fields = fields
 
 
@@ -148,6 +160,8 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivery_postcode",
             "delivery_city",
             "subtotal",
+            "tax_total",
+            "prices_include_tax",
             "shipping_total",
             "total",
             "created_at",

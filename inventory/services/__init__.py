@@ -1,7 +1,7 @@
 """Every write in inventory, by subject, behind one set of names (``inventory.services.order_place``).
 
 - ``ledger``: the only module that changes ``Product.on_hand``; stock alerts and back-in-stock emails;
-- ``pricing``: what a cart costs (goods, delivery fee, total), shared by cart, checkout and orders;
+- ``pricing``: what a cart costs (goods, tax, delivery fee, total), shared by cart, checkout and orders;
 - ``orders``: placing, cancelling, shipping and delivering orders;
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
@@ -43,8 +43,10 @@ from .orders import (
 from .pricing import (
     DeliveryTerms,
     Quote,
+    TaxTerms,
     delivery_terms_for_store,
     quote,
+    tax_terms_for_store,
 )
 from .purchasing import (
     PurchaseLineInput,
@@ -82,6 +84,7 @@ __all__ = [
     "Quote",
     "StockError",
     "StockMismatch",
+    "TaxTerms",
     "back_in_stock_confirm",
     "back_in_stock_subscribe",
     "category_follow",
@@ -111,4 +114,5 @@ __all__ = [
     "stock_mismatches",
     "stock_receive",
     "store_month_spend",
+    "tax_terms_for_store",
 ]

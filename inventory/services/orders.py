@@ -18,7 +18,7 @@ from accounts.services import notify_template
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
 from .ledger import on_hand_change, stock_level_changed, stock_move
-from .pricing import delivery_terms_of, quote
+from .pricing import delivery_terms_of, quote, tax_terms_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def order_place(
         quantities[item.product_id] = item
     products = {
         product.pk: product
-        for product in Product.objects.select_related("store__shipping").filter(
+        for product in Product.objects.select_related("store__shipping", "store__tax").filter(
             pk__in=list(quantities), is_active=True, launch_date__lte=timezone.localdate()
         )
     }
@@ -94,6 +94,7 @@ def order_place(
         lines=[(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())],
         delivery=delivery_terms_of(store),
         pickup=payment_method == Order.PaymentMethod.PAY_AT_PICKUP,
+        tax=tax_terms_of(store),
     )
     order = Order.objects.create(
         store=store,
@@ -105,6 +106,8 @@ def order_place(
         delivery_city=delivery.city,
         delivery_phone=delivery.phone,
         subtotal=priced.subtotal,
+        tax_total=priced.tax,
+        prices_include_tax=priced.prices_include_tax,
         shipping_total=priced.shipping,
         total=priced.total,
     )
@@ -129,8 +132,15 @@ def order_place(
         for pk, item in sorted(quantities.items())
     )
     lines = OrderLine.objects.bulk_create(
-        OrderLine(order=order, product=products[pk], quantity=item.quantity, unit_price=products[pk].current_price)
-        for pk, item in sorted(quantities.items())
+        OrderLine(
+            order=order,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            tax=line.tax,
+        )
+        for line in priced.lines
     )
     # The levels our updates produced (we hold the rows' locks until commit).
     for pk, on_hand in Product.objects.filter(pk__in=list(quantities)).values_list("pk", "on_hand"):

@@ -1,4 +1,4 @@
-"""What a cart costs: goods, delivery fee and total, computed once for the cart, checkout and order.
+"""What a cart costs: goods, tax, delivery fee and total, computed once for the cart, checkout and order.
 
 One function (``quote``) prices a set of lines for one store, so the cart page, the checkout page
 and ``order_place`` can never disagree. Money is ``Decimal`` throughout and every stored amount
@@ -8,15 +8,16 @@ is rounded half-up to the cent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from accounts.models import Store
 
-from ..models import Product, StoreShipping
+from ..models import Product, StoreShipping, StoreTax, TaxRate
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+TAX_PLACES = Decimal("0.0001")
 
 
 def to_cents(value: Decimal) -> Decimal:
@@ -69,30 +70,79 @@ def delivery_terms_of(store: Store) -> DeliveryTerms:
 
 
 @dataclass(frozen=True)
+class TaxTerms:
+    """A store's tax: rates by category id (``None`` = the default), how prices show, rounding."""
+
+    rates: dict[int | None, Decimal] = field(default_factory=dict)
+    prices_include_tax: bool = False
+    rounding: str = StoreTax.Rounding.LINE
+
+    def rate_for(self, category_id: int | None) -> Decimal:
+        return self.rates.get(category_id, self.rates.get(None, ZERO))
+
+    def tax_of(self, amount: Decimal, rate: Decimal) -> Decimal:
+        """The tax in (prices incl. tax) or on (excl. tax) ``amount``, rounded as configured."""
+        exact = amount * rate / (100 + rate) if self.prices_include_tax else amount * rate / 100
+        if self.rounding == StoreTax.Rounding.LINE:
+            return to_cents(exact)
+        return exact.quantize(TAX_PLACES, rounding=ROUND_HALF_UP)
+
+
+def tax_terms_for_store(store_id: int) -> TaxTerms:
+    """One store's tax terms (two queries)."""
+    settings_row = StoreTax.objects.filter(store_id=store_id).first()
+    rates = dict(TaxRate.objects.filter(store_id=store_id).values_list("category_id", "rate"))
+    if settings_row is None:
+        return TaxTerms(rates=rates)
+    return TaxTerms(rates=rates, prices_include_tax=settings_row.prices_include_tax, rounding=settings_row.rounding)
+
+
+def tax_terms_of(store: Store) -> TaxTerms:
+    """The tax terms of a store read with ``select_related("tax")`` (one query: its rates)."""
+    try:
+        settings_row = store.tax
+    except StoreTax.DoesNotExist:
+        settings_row = None
+    rates = dict(TaxRate.objects.filter(store=store).values_list("category_id", "rate"))
+    if settings_row is None:
+        return TaxTerms(rates=rates)
+    return TaxTerms(rates=rates, prices_include_tax=settings_row.prices_include_tax, rounding=settings_row.rounding)
+
+
+@dataclass(frozen=True)
 class PricedLine:
     product: Product
     quantity: int
     unit_price: Decimal
+    tax_rate: Decimal
+    tax: Decimal
 
     @property
     def amount(self) -> Decimal:
+        """The line as shown: with tax in a store whose prices include it, without otherwise."""
         return to_cents(self.unit_price * self.quantity)
 
 
 @dataclass(frozen=True)
 class Quote:
-    """The money of one would-be order. ``total == subtotal + shipping`` to the cent."""
+    """The money of one would-be order: ``total == subtotal + tax + shipping`` to the cent.
+
+    ``goods`` is the lines as the store shows them; ``subtotal`` the goods without tax.
+    """
 
     lines: tuple[PricedLine, ...]
+    goods: Decimal
     subtotal: Decimal
+    tax: Decimal
     shipping: Decimal
     total: Decimal
     pickup: bool
+    prices_include_tax: bool
     delivery: DeliveryTerms
 
     @property
     def missing_for_free_delivery(self) -> Decimal | None:
-        return None if self.pickup else self.delivery.missing_for_free(goods=self.subtotal)
+        return None if self.pickup else self.delivery.missing_for_free(goods=self.goods)
 
 
 def quote(
@@ -100,16 +150,32 @@ def quote(
     lines: Sequence[tuple[Product, int, Decimal]],
     delivery: DeliveryTerms,
     pickup: bool,
+    tax: TaxTerms | None = None,
 ) -> Quote:
-    """Price ``(product, quantity, unit price)`` lines of one store. Pure: reads and writes nothing."""
-    priced = tuple(PricedLine(product=p, quantity=q, unit_price=Decimal(u)) for p, q, u in lines)
-    subtotal = sum((line.amount for line in priced), ZERO)
-    shipping = delivery.fee_for(goods=subtotal, pickup=pickup) if priced else ZERO
+    """Price ``(product, quantity, unit price)`` lines of one store. Pure: reads and writes nothing.
+
+    Tax is worked out per line at the rate of the product's category (the store's default rate
+    otherwise), rounded per line or once for the order as the store says. The delivery fee
+    carries no tax and is free from the threshold on the goods as shown.
+    """
+    tax = tax or TaxTerms()
+    priced = []
+    for product, quantity, unit_price in lines:
+        rate = tax.rate_for(product.category_id)
+        amount = to_cents(Decimal(unit_price) * quantity)
+        priced.append(PricedLine(product, quantity, Decimal(unit_price), rate, tax.tax_of(amount, rate)))
+    goods = sum((line.amount for line in priced), ZERO)
+    tax_total = to_cents(sum((line.tax for line in priced), ZERO))
+    subtotal = goods - tax_total if tax.prices_include_tax else goods
+    shipping = delivery.fee_for(goods=goods, pickup=pickup) if priced else ZERO
     return Quote(
-        lines=priced,
+        lines=tuple(priced),
+        goods=goods,
         subtotal=subtotal,
+        tax=tax_total,
         shipping=shipping,
-        total=subtotal + shipping,
+        total=subtotal + tax_total + shipping,
         pickup=pickup,
+        prices_include_tax=tax.prices_include_tax,
         delivery=delivery,
     )

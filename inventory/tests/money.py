@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def assert_adds_up(order) -> None:
-    """total = goods + delivery fee, and the goods are the sum of the lines."""
+    """total = subtotal + tax + delivery fee; the lines' amounts and taxes make subtotal and tax."""
     order.refresh_from_db()
     lines = list(order.lines.all())
-    assert order.subtotal == sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
-    assert order.total == order.subtotal + order.shipping_total
+    goods = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+    line_tax = sum((line.tax for line in lines), Decimal("0")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert order.tax_total == line_tax
+    assert order.subtotal == (goods - order.tax_total if order.prices_include_tax else goods)
+    assert order.total == order.subtotal + order.tax_total + order.shipping_total

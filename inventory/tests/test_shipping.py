@@ -136,7 +136,7 @@ def test_checkout_charges_what_the_cart_showed_and_email_and_page_say_so(client,
     assert order.total == shown == Decimal("17.45")
     assert_adds_up(order)
     body = Notification.objects.get(subject__contains=order.number).body
-    assert "Items: €12.50\nDelivery: €4.95\nTotal: €17.45" in body
+    assert "Items (excl. tax): €12.50\nTax: €0.00\nDelivery: €4.95\nTotal: €17.45" in body
     page = client.get(reverse("storefront:order_detail", args=[order.pk])).content.decode()
     assert 'data-testid="order-shipping">€4.95<' in page
     assert 'data-testid="order-total">€17.45<' in page
