@@ -23,6 +23,7 @@ from .models import (
     BackInStockSubscription,
     BudgetAlert,
     Category,
+    DiscountCode,
     Order,
     OrderLine,
     Product,
@@ -168,7 +169,17 @@ class OrderLineInline(StoreScopedAdminMixin, admin.TabularInline):
     store_path = "order__store"
     extra = 0
     can_delete = False
-    fields = ["product", "quantity", "unit_price", "tax_rate", "tax", "status", "shipped_at", "delivered_at"]
+    fields = [
+        "product",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax_rate",
+        "tax",
+        "status",
+        "shipped_at",
+        "delivered_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -503,6 +514,19 @@ class TaxRateAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAd
     list_display = ["store", "category", "rate"]
     list_filter = ["store"]
     list_select_related = ["store", "category"]
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "store", "kind", "value", "minimum_basket", "valid_from", "valid_until", "uses"]
+    list_filter = ["store", "kind", "is_active"]
+    search_fields = ["code"]
+    list_select_related = ["store"]
+    readonly_fields = ["times_used", "created_at"]
+
+    @admin.display(description="used")
+    def uses(self, obj):
+        return f"{obj.times_used} / {obj.max_uses}" if obj.max_uses is not None else str(obj.times_used)
 
 
 # Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.

@@ -27,6 +27,7 @@ from accounts.models import Role, Store, User
 from . import services
 from .models import (
     Category,
+    DiscountCode,
     Order,
     OrderLine,
     Product,
@@ -167,7 +168,7 @@ def _seed_customers(report: SeedReport) -> list[User]:
 
 @transaction.atomic
 def _seed_checkout_terms(report: SeedReport, store: Store) -> None:
-    """Delivery fees and tax of the store (kept if a retailer has changed them since)."""
+    """Delivery fees, tax and a discount code (WELCOME10 at Corner Shop); kept if changed since."""
     fee, free_from, hours = DELIVERY[store.slug]
     _, created = StoreShipping.objects.get_or_create(
         store=store, defaults={"delivery_fee": fee, "free_delivery_threshold": free_from, "pickup_hours": hours}
@@ -178,6 +179,21 @@ def _seed_checkout_terms(report: SeedReport, store: Store) -> None:
     _, created = StoreTax.objects.get_or_create(
         store=store, defaults={"prices_include_tax": include, "rounding": rounding}
     )
+    if store.slug == "corner-shop":
+        _, code_created = DiscountCode.objects.get_or_create(
+            store=store,
+            code="WELCOME10",
+            defaults={
+                "kind": DiscountCode.Kind.PERCENT,
+                "value": Decimal("10"),
+                "minimum_basket": Decimal("20.00"),
+                "valid_until": timezone.now() + timedelta(days=365),
+                "max_uses": 500,
+                "max_uses_per_customer": 1,
+            },
+        )
+        if code_created:
+            report.count("discount codes")
     if created:
         TaxRate.objects.create(store=store, category=None, rate=default)
         for slug, rate in by_category.items():

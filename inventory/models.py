@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,6 +197,9 @@ class StockMovement(models.Model):
         return f"{self.get_kind_display()} {self.quantity:+d} of {self.product_id}"
 
 
+ORDER_SUM = models.F("subtotal") + models.F("tax_total") - models.F("discount_total") + models.F("shipping_total")
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", "Placed"
@@ -215,10 +219,15 @@ class Order(models.Model):
     delivery_city = models.CharField(max_length=80)
     delivery_phone = models.CharField(max_length=32, blank=True)
     # Money of the order, fixed when it is placed (inventory/services/pricing.py computes it):
-    # total = subtotal + tax_total + shipping_total, checked by the database. ``subtotal`` is
-    # the goods without tax (in a store whose prices include tax: the lines minus their tax).
+    # total = subtotal + tax_total - discount_total + shipping_total, checked by the database.
+    # ``subtotal`` is the goods without tax (in a store whose prices include tax: the lines minus
+    # their tax after discount, the discount then being the amount taken off the shown prices).
     subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
     tax_total = models.DecimalField("tax", max_digits=12, decimal_places=2, default=ZERO)
+    discount_total = models.DecimalField("discount", max_digits=12, decimal_places=2, default=ZERO)
+    discount_code = models.ForeignKey(
+        "DiscountCode", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     shipping_total = models.DecimalField("delivery fee", max_digits=10, decimal_places=2, default=ZERO)
     prices_include_tax = models.BooleanField(default=False, help_text="How the store showed its prices.")
     total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -230,16 +239,13 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="inventory_order_total_gte_0"),
             models.CheckConstraint(
-                condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0),
+                condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0, discount_total__gte=0),
                 name="inventory_order_amounts_gte_0",
             ),
             # Equal to the cent: within half a cent, because SQLite adds decimals as floats
             # (all four amounts have two places, so on PostgreSQL this is exact equality).
             models.CheckConstraint(
-                condition=Q(
-                    total__gt=models.F("subtotal") + models.F("tax_total") + models.F("shipping_total") - HALF_CENT,
-                    total__lt=models.F("subtotal") + models.F("tax_total") + models.F("shipping_total") + HALF_CENT,
-                ),
+                condition=Q(total__gt=ORDER_SUM - HALF_CENT, total__lt=ORDER_SUM + HALF_CENT),
                 name="inventory_order_total_adds_up",
             ),
             models.CheckConstraint(
@@ -263,8 +269,10 @@ class Order(models.Model):
 
     @property
     def goods(self) -> Decimal:
-        """The lines as the store showed them (with tax if its prices include tax)."""
-        return self.subtotal + self.tax_total if self.prices_include_tax else self.subtotal
+        """The lines as the store showed them, before discount (with tax if its prices include tax)."""
+        if self.prices_include_tax:
+            return self.subtotal + self.tax_total
+        return self.subtotal
 
     @property
     def is_pickup(self) -> bool:
@@ -285,6 +293,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     # The rate (percent) and the tax of this line; four places because a store that rounds
     # the order's tax once keeps each line's share unrounded.
+    # This line's share of the order's discount (as shown, to the cent); tax is on the rest.
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
     tax = models.DecimalField(max_digits=12, decimal_places=4, default=ZERO)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -428,6 +438,73 @@ class TaxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rate}% on {self.category or 'everything else'} at {self.store}"
+
+
+class DiscountCode(models.Model):
+    """A code a customer types at checkout: a percentage or an amount off one store's goods.
+
+    ``times_used`` is counted up only by ``services.discounts`` with a conditional UPDATE, so
+    a code with one use left is used once even when two checkouts race for it.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage off"
+        FIXED = "fixed", "Amount off"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="discount_codes")
+    code = models.CharField(max_length=32, help_text="What customers type; letters and digits, not case-sensitive.")
+    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Percent (1-100) or amount off the goods, as prices are shown.",
+    )
+    minimum_basket = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = unlimited.")
+    max_uses_per_customer = models.PositiveIntegerField(null=True, blank=True, default=1)
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["store", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("code"),
+                "store",
+                name="inventory_discountcode_store_code_unique",
+                violation_error_message="This store already has this code.",
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="inventory_discountcode_value_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="inventory_discountcode_percent_lte_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["percent", "fixed"]), name="inventory_discountcode_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(times_used__lte=models.F("max_uses")),
+                name="inventory_discountcode_uses_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="inventory_discountcode_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
+            raise ValidationError({"value": "A percentage can be at most 100."})
+        if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "The end must be after the start."})
 
 
 class ReturnRequest(models.Model):

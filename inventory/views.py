@@ -247,7 +247,10 @@ def checkout(request):
                     phone=data["delivery_phone"],
                 ),
                 payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
             )
+        except services.DiscountError as exc:
+            form.add_error("discount_code", _error_text(exc))
         except services.OrderError as exc:
             if any(line.price_changed for line in lines):
                 cart.refresh_prices(lines)

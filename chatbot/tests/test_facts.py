@@ -159,3 +159,13 @@ def test_the_help_page_and_the_admin_preview_show_the_rendered_fact(client, shop
 
 def test_an_unknown_placeholder_is_left_as_written_never_evaluated():
     assert render_facts("Hi {{ user.password }} {{ nope }}") == "Hi {{ user.password }} {{ nope }}"
+
+
+def test_the_discount_code_article_names_the_checkout_field_and_its_refusals(shops):
+    from inventory.forms import CheckoutForm
+
+    text = rendered()["discount-codes"]
+
+    assert f'"{CheckoutForm().fields["discount_code"].label}"' in text
+    for reason in ("expired", "minimum basket", "used up"):
+        assert reason in text

@@ -134,6 +134,7 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
             "name",
             "quantity",
             "unit_price",
+            "discount",
             "tax_rate",
             "tax",
             "status",
@@ -161,6 +162,7 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivery_city",
             "subtotal",
             "tax_total",
+            "discount_total",
             "prices_include_tax",
             "shipping_total",
             "total",
@@ -198,6 +200,7 @@ class OrderInputSerializer(serializers.Serializer):
     delivery_city = serializers.CharField(max_length=80)
     delivery_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    discount_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
 class ReturnInputSerializer(serializers.Serializer):

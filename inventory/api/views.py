@@ -207,6 +207,7 @@ class OrderViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                     phone=data["delivery_phone"],
                 ),
                 payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None

@@ -2,6 +2,7 @@
 
 - ``ledger``: the only module that changes ``Product.on_hand``; stock alerts and back-in-stock emails;
 - ``pricing``: what a cart costs (goods, tax, delivery fee, total), shared by cart, checkout and orders;
+- ``discounts``: checking a discount code and counting its uses atomically;
 - ``orders``: placing, cancelling, shipping and delivering orders;
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
@@ -13,6 +14,12 @@ from .common import (
     OrderError,
     PurchaseOrderError,
     StockError,
+)
+from .discounts import (
+    DiscountError,
+    DiscountOffer,
+    discount_code_check,
+    discount_code_use,
 )
 from .ledger import (
     StockMismatch,
@@ -78,6 +85,8 @@ __all__ = [
     "CartItem",
     "DeliveryDetails",
     "DeliveryTerms",
+    "DiscountError",
+    "DiscountOffer",
     "OrderError",
     "PurchaseLineInput",
     "PurchaseOrderError",
@@ -91,6 +100,8 @@ __all__ = [
     "category_unfollow",
     "customer_received_product",
     "delivery_terms_for_store",
+    "discount_code_check",
+    "discount_code_use",
     "month_start",
     "order_cancel",
     "order_line_mark_delivered",

@@ -17,8 +17,9 @@ from accounts.services import notify_template
 
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
+from .discounts import DiscountOffer, discount_code_check, discount_code_use
 from .ledger import on_hand_change, stock_level_changed, stock_move
-from .pricing import delivery_terms_of, quote, tax_terms_of
+from .pricing import delivery_terms_of, quote, tax_terms_of, to_cents
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,15 @@ def order_place(
     items: Iterable[CartItem],
     delivery: DeliveryDetails,
     payment_method: str,
+    discount_code: str = "",
 ) -> Order:
     """Place one order for one store's products, all or nothing.
 
     Guarantees: every line is charged at the price the customer saw (a changed price fails
     the order with a message); the delivery fee follows the store's rules (``pricing.quote``,
-    the same figures the cart showed); stock is taken with conditional updates in product-id order
+    the same figures the cart showed); a discount code is checked, and its use counted
+    atomically (``discounts.discount_code_use``: a last use goes to one order only), and
+    ``DiscountError`` says why a code does not apply; stock is taken with conditional updates in product-id order
     (no deadlocks between two carts), so if any line cannot be filled the whole transaction
     rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
     email through the outbox after commit. Not idempotent: each call is a new order.
@@ -90,11 +94,17 @@ def order_place(
                 f"The price of {product.name} changed to {product.current_price}; please review your cart."
             )
     store = next(iter(products.values())).store
+    lines = [(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())]
+    code = None
+    if (discount_code or "").strip():
+        goods = sum((to_cents(price * quantity) for _, quantity, price in lines), Decimal("0"))
+        code = discount_code_check(store_id=store.pk, code=discount_code, customer=customer, goods=goods)
     priced = quote(
-        lines=[(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())],
+        lines=lines,
         delivery=delivery_terms_of(store),
         pickup=payment_method == Order.PaymentMethod.PAY_AT_PICKUP,
         tax=tax_terms_of(store),
+        discount=DiscountOffer(code) if code else None,
     )
     order = Order.objects.create(
         store=store,
@@ -107,10 +117,14 @@ def order_place(
         delivery_phone=delivery.phone,
         subtotal=priced.subtotal,
         tax_total=priced.tax,
+        discount_total=priced.discount,
+        discount_code=code,
         prices_include_tax=priced.prices_include_tax,
         shipping_total=priced.shipping,
         total=priced.total,
     )
+    if code is not None:
+        discount_code_use(code=code, order=order)
     # Stock is taken line by line in product-id order (no deadlocks between two carts).
     for pk in sorted(quantities):
         try:
@@ -139,6 +153,7 @@ def order_place(
             unit_price=line.unit_price,
             tax_rate=line.tax_rate,
             tax=line.tax,
+            discount=line.discount,
         )
         for line in priced.lines
     )

@@ -7,7 +7,7 @@ is rounded half-up to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -116,6 +116,7 @@ class PricedLine:
     unit_price: Decimal
     tax_rate: Decimal
     tax: Decimal
+    discount: Decimal = ZERO
 
     @property
     def amount(self) -> Decimal:
@@ -125,15 +126,17 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class Quote:
-    """The money of one would-be order: ``total == subtotal + tax + shipping`` to the cent.
+    """The money of one would-be order: ``total == subtotal + tax - discount + shipping`` to the cent.
 
-    ``goods`` is the lines as the store shows them; ``subtotal`` the goods without tax.
+    ``goods`` is the lines as the store shows them, before discount; ``subtotal`` the goods
+    without tax (prices incl. tax: the goods minus the tax on what is paid for them).
     """
 
     lines: tuple[PricedLine, ...]
     goods: Decimal
     subtotal: Decimal
     tax: Decimal
+    discount: Decimal
     shipping: Decimal
     total: Decimal
     pickup: bool
@@ -142,7 +145,16 @@ class Quote:
 
     @property
     def missing_for_free_delivery(self) -> Decimal | None:
-        return None if self.pickup else self.delivery.missing_for_free(goods=self.goods)
+        return None if self.pickup else self.delivery.missing_for_free(goods=self.goods - self.discount)
+
+
+def discount_shares(total: Decimal, amounts: Sequence[Decimal]) -> list[Decimal]:
+    """``total`` spread over ``amounts`` in proportion, to the cent, summing exactly to ``total``."""
+    whole = sum(amounts, ZERO)
+    if not amounts or whole <= 0 or total <= 0:
+        return [ZERO for _ in amounts]
+    shares = [to_cents(total * amount / whole) for amount in amounts[:-1]]
+    return [*shares, total - sum(shares, ZERO)]
 
 
 def quote(
@@ -151,30 +163,39 @@ def quote(
     delivery: DeliveryTerms,
     pickup: bool,
     tax: TaxTerms | None = None,
+    discount: Callable[[Decimal], Decimal] | None = None,
 ) -> Quote:
     """Price ``(product, quantity, unit price)`` lines of one store. Pure: reads and writes nothing.
 
-    Tax is worked out per line at the rate of the product's category (the store's default rate
-    otherwise), rounded per line or once for the order as the store says. The delivery fee
-    carries no tax and is free from the threshold on the goods as shown.
+    ``discount`` maps the goods (as shown) to the amount off (``discounts.DiscountOffer``). The
+    amount is spread over the lines in proportion and tax is worked out per line on what is left,
+    at the rate of the product's category (the store's default rate otherwise), rounded per line
+    or once for the order as the store says. The delivery fee carries no tax and is free from the
+    threshold on the goods after discount.
     """
     tax = tax or TaxTerms()
+    amounts = [to_cents(Decimal(unit_price) * quantity) for _, quantity, unit_price in lines]
+    goods = sum(amounts, ZERO)
+    off = min(to_cents(discount(goods)), goods) if discount and goods > 0 else ZERO
     priced = []
-    for product, quantity, unit_price in lines:
+    for (product, quantity, unit_price), amount, share in zip(
+        lines, amounts, discount_shares(off, amounts), strict=True
+    ):
         rate = tax.rate_for(product.category_id)
-        amount = to_cents(Decimal(unit_price) * quantity)
-        priced.append(PricedLine(product, quantity, Decimal(unit_price), rate, tax.tax_of(amount, rate)))
-    goods = sum((line.amount for line in priced), ZERO)
+        priced.append(PricedLine(product, quantity, Decimal(unit_price), rate, tax.tax_of(amount - share, rate), share))
     tax_total = to_cents(sum((line.tax for line in priced), ZERO))
-    subtotal = goods - tax_total if tax.prices_include_tax else goods
-    shipping = delivery.fee_for(goods=goods, pickup=pickup) if priced else ZERO
+    paid = goods - off
+    # Prices incl. tax: what is paid (goods - discount) already holds the tax.
+    subtotal = paid - tax_total + off if tax.prices_include_tax else goods
+    shipping = delivery.fee_for(goods=paid, pickup=pickup) if priced else ZERO
     return Quote(
         lines=tuple(priced),
         goods=goods,
         subtotal=subtotal,
         tax=tax_total,
+        discount=off,
         shipping=shipping,
-        total=subtotal + tax_total + shipping,
+        total=subtotal + tax_total - off + shipping,
         pickup=pickup,
         prices_include_tax=tax.prices_include_tax,
         delivery=delivery,
