@@ -36,6 +36,11 @@ UNTRUE = [
     r"Download invoice",
     r"Discount or gift card",
     r"can be combined with a discount code",
+    r"My account →",  # the menu says "My orders", "Returns", "Profile"
+    r"Close account",
+    r"Downloads\*\* section",
+    r"refund the difference",
+    r"newsletters",
 ]
 
 
