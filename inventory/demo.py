@@ -393,9 +393,17 @@ def _seed_orders(report, customers, today) -> None:
     delivery = services.DeliveryDetails(
         name=demo.name or "Demo", address="1 Demo Street", postcode="1011 AB", city="Amsterdam"
     )
+    # A small delivered order (below the free-delivery threshold: it pays the delivery fee) and a
+    # pickup order with the demo discount code, so both show on "My orders".
+    cheap = (
+        Product.objects.filter(store__slug="corner-shop", on_hand__gte=10, launch_date__lte=today, price__lt=20)
+        .order_by("price", "pk")
+        .first()
+    )
+    first = cheap or picks[0]
     delivered = services.order_place(
         customer=demo,
-        items=[services.CartItem(product_id=picks[0].pk, quantity=2, unit_price=picks[0].current_price)],
+        items=[services.CartItem(product_id=first.pk, quantity=1, unit_price=first.current_price)],
         delivery=delivery,
         payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
     )
@@ -406,6 +414,7 @@ def _seed_orders(report, customers, today) -> None:
         items=[services.CartItem(product_id=p.pk, quantity=1, unit_price=p.current_price) for p in picks[1:]],
         delivery=delivery,
         payment_method=Order.PaymentMethod.PAY_AT_PICKUP,
+        discount_code="WELCOME10" if sum(p.current_price for p in picks[1:]) >= Decimal("20") else "",
     )
     report.count("orders", 2)
 
