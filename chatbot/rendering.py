@@ -13,6 +13,7 @@ import markdown
 import nh3
 
 from .engine.text import LIST_ITEM_RE, first_paragraph
+from .facts import render_facts
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -24,7 +25,8 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def _markdown(source: str) -> str:
-    return markdown.markdown(source or "", extensions=["tables", "sane_lists"], output_format="html")
+    # The shop's facts ({{ delivery_fees }}…) are filled in first: chatbot/facts.py.
+    return markdown.markdown(render_facts(source or ""), extensions=["tables", "sane_lists"], output_format="html")
 
 
 def render_markdown(source: str) -> str:
@@ -49,7 +51,7 @@ def first_paragraph_text(source: str) -> str:
     """Plain text of a Markdown body's gist (a chat answer): its first paragraph, and the list that
     paragraph introduces, one "- item" or "1. item" per line (the chat shows line breaks); a body
     that opens with a list (the steps of a return) keeps its lines too."""
-    lead, *rest = first_paragraph(source or "", text_of=markdown_to_text).split("\n\n") or [""]
+    lead, *rest = first_paragraph(render_facts(source or ""), text_of=markdown_to_text).split("\n\n") or [""]
     if LIST_ITEM_RE.match(lead):
         lead, rest = "", [lead, *rest]
     items: list[tuple[str, list[str]]] = []  # (marker, the item's lines)

@@ -41,13 +41,14 @@ PRODUCT_NAMES_TTL = 300.0
 
 def engine_articles() -> list[EngineArticle]:
     """The published articles as the engine's dataclasses (a read, one query)."""
+    from .facts import render_facts
     from .models import Article
 
     return [
         EngineArticle(
             slug=a.slug,
             title=a.title,
-            body=a.body,
+            body=render_facts(a.body),  # indexed with the shop's current facts (chatbot/facts.py)
             category=a.category,
             tags=tuple(a.tag_list),
             example_questions=tuple(a.question_list),

@@ -40,6 +40,7 @@ from tickets.services import TicketError, ticket_create, ticket_reply_customer
 from . import runtime
 from .engine import Action, ConversationContext, EngineReply, Intent
 from .engine.text import body_passage_pairs, with_best_passage
+from .facts import render_facts
 from .models import Article, ChatMessage, Conversation
 from .rendering import first_paragraph_text, markdown_to_text
 
@@ -352,7 +353,7 @@ def _answer(reply: EngineReply, *, text: str, user: User | None) -> _Answer:
             article, passage = found[0], reply.articles[0].passage
             # The passage that matched best, after the gist, unless the article has changed since
             # the index was built (then the passage may no longer be in it).
-            quoted = passage and passage in (source for _, source in body_passage_pairs(article.body))
+            quoted = passage and passage in (source for _, source in body_passage_pairs(render_facts(article.body)))
             best = markdown_to_text(passage) if quoted else ""
             gist = with_best_passage(first_paragraph_text(article.body), best)
             # The answer's article first, then up to two related ones (the next best).

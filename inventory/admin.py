@@ -23,6 +23,7 @@ from .models import (
     BackInStockSubscription,
     BudgetAlert,
     Category,
+    DiscountCode,
     Order,
     OrderLine,
     Product,
@@ -33,7 +34,10 @@ from .models import (
     Review,
     StockAlert,
     StockMovement,
+    StoreShipping,
+    StoreTax,
     Supplier,
+    TaxRate,
 )
 from .resources import ProductResource
 
@@ -165,7 +169,17 @@ class OrderLineInline(StoreScopedAdminMixin, admin.TabularInline):
     store_path = "order__store"
     extra = 0
     can_delete = False
-    fields = ["product", "quantity", "unit_price", "status", "shipped_at", "delivered_at"]
+    fields = [
+        "product",
+        "quantity",
+        "unit_price",
+        "discount",
+        "tax_rate",
+        "tax",
+        "status",
+        "shipped_at",
+        "delivered_at",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -481,6 +495,38 @@ class ReviewAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     def unhide(self, request, queryset):
         count = services.review_set_hidden(review_ids=list(queryset.values_list("pk", flat=True)), hidden=False)
         self.message_user(request, f"{count} review(s) shown.", messages.SUCCESS)
+
+
+@admin.register(StoreShipping)
+class StoreShippingAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "delivery_fee", "free_delivery_threshold", "pickup_hours"]
+    list_select_related = ["store"]
+
+
+@admin.register(StoreTax)
+class StoreTaxAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "prices_include_tax", "rounding"]
+    list_select_related = ["store"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "category", "rate"]
+    list_filter = ["store"]
+    list_select_related = ["store", "category"]
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "store", "kind", "value", "minimum_basket", "valid_from", "valid_until", "uses"]
+    list_filter = ["store", "kind", "is_active"]
+    search_fields = ["code"]
+    list_select_related = ["store"]
+    readonly_fields = ["times_used", "created_at"]
+
+    @admin.display(description="used")
+    def uses(self, obj):
+        return f"{obj.times_used} / {obj.max_uses}" if obj.max_uses is not None else str(obj.times_used)
 
 
 # Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.

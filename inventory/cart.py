@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .models import Product
-from .services import MAX_LINE_QUANTITY, CartItem
+from .services import MAX_LINE_QUANTITY, CartItem, Quote, delivery_terms_for_store, quote, tax_terms_for_store
 
 SESSION_KEY = "cart"
 
@@ -107,3 +107,15 @@ class Cart:
     @staticmethod
     def total(lines: list[CartLine]) -> Decimal:
         return sum((line.line_total for line in lines), Decimal("0"))
+
+    def quotes(self, lines: list[CartLine]) -> dict[str, Quote]:
+        """The cart priced for delivery and for pickup, as ``order_place`` will price it."""
+        if not lines:
+            return {}
+        store_id = lines[0].product.store_id
+        terms, tax = delivery_terms_for_store(store_id), tax_terms_for_store(store_id)
+        priced = [(line.product, line.quantity, line.unit_price) for line in lines]
+        return {
+            "delivery": quote(lines=priced, delivery=terms, pickup=False, tax=tax),
+            "pickup": quote(lines=priced, delivery=terms, pickup=True, tax=tax),
+        }

@@ -25,7 +25,19 @@ from accounts.demo import SeedReport
 from accounts.models import Role, Store, User
 
 from . import services
-from .models import Category, Order, OrderLine, Product, PurchaseOrder, StockMovement, Supplier
+from .models import (
+    Category,
+    DiscountCode,
+    Order,
+    OrderLine,
+    Product,
+    PurchaseOrder,
+    StockMovement,
+    StoreShipping,
+    StoreTax,
+    Supplier,
+    TaxRate,
+)
 
 HISTORY_DAYS = 365
 WEEKLY = [0.85, 0.8, 0.9, 1.0, 1.15, 1.45, 1.1]  # Monday .. Sunday
@@ -68,6 +80,18 @@ SUPPLIERS = {
     "garden-goods": ["GreenThumb Supply", "ToolMasters BV"],
     "bright-electronics": ["Voltage Trading", "LumenWorks"],
 }
+# slug: (delivery fee, free delivery from, pickup opening hours)
+DELIVERY = {
+    "corner-shop": (Decimal("4.95"), Decimal("50.00"), "Monday to Saturday, 9:00-18:00"),
+    "garden-goods": (Decimal("6.95"), Decimal("75.00"), "Tuesday to Sunday, 8:30-17:30"),
+    "bright-electronics": (Decimal("3.95"), None, "Monday to Friday, 10:00-19:00"),
+}
+# slug: (prices include tax, rounding, default rate %, {category slug: rate %})
+TAX = {
+    "corner-shop": (True, StoreTax.Rounding.LINE, Decimal("21"), {"stationery": Decimal("9")}),
+    "garden-goods": (True, StoreTax.Rounding.ORDER, Decimal("21"), {"garden": Decimal("9")}),
+    "bright-electronics": (False, StoreTax.Rounding.LINE, Decimal("21"), {}),
+}
 THIRD_STORE = ("bright-electronics", "Bright Electronics", "retailer3@stockdesk.local", "12000.00")
 
 
@@ -79,6 +103,7 @@ def seed_inventory(report: SeedReport, *, today: date | None = None) -> None:
     customers = _seed_customers(report)
     for slug, (category_slugs, count, prefix) in STORES.items():
         store = Store.objects.get(slug=slug)
+        _seed_checkout_terms(report, store)
         suppliers = _seed_suppliers(report, store)
         products = _seed_products(
             report, rng, store, [categories[c] for c in category_slugs], suppliers, count, prefix, today
@@ -139,6 +164,41 @@ def _seed_customers(report: SeedReport) -> list[User]:
             report.count("customers")
         customers.append(user)
     return customers
+
+
+@transaction.atomic
+def _seed_checkout_terms(report: SeedReport, store: Store) -> None:
+    """Delivery fees, tax and a discount code (WELCOME10 at Corner Shop); kept if changed since."""
+    fee, free_from, hours = DELIVERY[store.slug]
+    _, created = StoreShipping.objects.get_or_create(
+        store=store, defaults={"delivery_fee": fee, "free_delivery_threshold": free_from, "pickup_hours": hours}
+    )
+    if created:
+        report.count("delivery settings")
+    include, rounding, default, by_category = TAX[store.slug]
+    _, created = StoreTax.objects.get_or_create(
+        store=store, defaults={"prices_include_tax": include, "rounding": rounding}
+    )
+    if store.slug == "corner-shop":
+        _, code_created = DiscountCode.objects.get_or_create(
+            store=store,
+            code="WELCOME10",
+            defaults={
+                "kind": DiscountCode.Kind.PERCENT,
+                "value": Decimal("10"),
+                "minimum_basket": Decimal("20.00"),
+                "valid_until": timezone.now() + timedelta(days=365),
+                "max_uses": 500,
+                "max_uses_per_customer": 1,
+            },
+        )
+        if code_created:
+            report.count("discount codes")
+    if created:
+        TaxRate.objects.create(store=store, category=None, rate=default)
+        for slug, rate in by_category.items():
+            TaxRate.objects.create(store=store, category=Category.objects.get(slug=slug), rate=rate)
+        report.count("tax rates", 1 + len(by_category))
 
 
 @transaction.atomic
@@ -333,9 +393,17 @@ def _seed_orders(report, customers, today) -> None:
     delivery = services.DeliveryDetails(
         name=demo.name or "Demo", address="1 Demo Street", postcode="1011 AB", city="Amsterdam"
     )
+    # A small delivered order (below the free-delivery threshold: it pays the delivery fee) and a
+    # pickup order with the demo discount code, so both show on "My orders".
+    cheap = (
+        Product.objects.filter(store__slug="corner-shop", on_hand__gte=10, launch_date__lte=today, price__lt=20)
+        .order_by("price", "pk")
+        .first()
+    )
+    first = cheap or picks[0]
     delivered = services.order_place(
         customer=demo,
-        items=[services.CartItem(product_id=picks[0].pk, quantity=2, unit_price=picks[0].current_price)],
+        items=[services.CartItem(product_id=first.pk, quantity=1, unit_price=first.current_price)],
         delivery=delivery,
         payment_method=Order.PaymentMethod.CASH_ON_DELIVERY,
     )
@@ -346,6 +414,7 @@ def _seed_orders(report, customers, today) -> None:
         items=[services.CartItem(product_id=p.pk, quantity=1, unit_price=p.current_price) for p in picks[1:]],
         delivery=delivery,
         payment_method=Order.PaymentMethod.PAY_AT_PICKUP,
+        discount_code="WELCOME10" if sum(p.current_price for p in picks[1:]) >= Decimal("20") else "",
     )
     report.count("orders", 2)
 
@@ -467,10 +536,13 @@ def seed_scaled_catalogue(
                 delivery_address=f"{n % 300 + 1} Load Street",
                 delivery_postcode="1000 AA",
                 delivery_city="Amsterdam",
-                total=sum((price * q for (_pk, price, *_), q in zip(lines, qty, strict=True)), Decimal("0")),
+                # Load orders carry no delivery fee: their total is their goods.
+                subtotal=goods,
+                total=goods,
                 created_at=created,
             )
             for n, (created, lines, qty) in enumerate(planned)
+            for goods in [sum((price * q for (_pk, price, *_), q in zip(lines, qty, strict=True)), Decimal("0"))]
         ]
         Order.objects.bulk_create(order_rows, batch_size=5000)
         line_rows, sales = [], []

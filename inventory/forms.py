@@ -27,6 +27,7 @@ class CheckoutForm(forms.Form):
     delivery_postcode = forms.CharField(label="Postcode", max_length=16)
     delivery_city = forms.CharField(label="City", max_length=80)
     delivery_phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    discount_code = forms.CharField(label="Discount code (optional)", max_length=32, required=False)
     payment_method = forms.ChoiceField(
         label="Payment",
         choices=Order.PaymentMethod.choices,

@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Store
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
 
 
 class Category(models.Model):
@@ -195,6 +197,9 @@ class StockMovement(models.Model):
         return f"{self.get_kind_display()} {self.quantity:+d} of {self.product_id}"
 
 
+ORDER_SUM = models.F("subtotal") + models.F("tax_total") - models.F("discount_total") + models.F("shipping_total")
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PLACED = "placed", "Placed"
@@ -213,6 +218,18 @@ class Order(models.Model):
     delivery_postcode = models.CharField(max_length=16)
     delivery_city = models.CharField(max_length=80)
     delivery_phone = models.CharField(max_length=32, blank=True)
+    # Money of the order, fixed when it is placed (inventory/services/pricing.py computes it):
+    # total = subtotal + tax_total - discount_total + shipping_total, checked by the database.
+    # ``subtotal`` is the goods without tax (in a store whose prices include tax: the lines minus
+    # their tax after discount, the discount then being the amount taken off the shown prices).
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField("tax", max_digits=12, decimal_places=2, default=ZERO)
+    discount_total = models.DecimalField("discount", max_digits=12, decimal_places=2, default=ZERO)
+    discount_code = models.ForeignKey(
+        "DiscountCode", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    shipping_total = models.DecimalField("delivery fee", max_digits=10, decimal_places=2, default=ZERO)
+    prices_include_tax = models.BooleanField(default=False, help_text="How the store showed its prices.")
     total = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -221,6 +238,16 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="inventory_order_total_gte_0"),
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0, shipping_total__gte=0, tax_total__gte=0, discount_total__gte=0),
+                name="inventory_order_amounts_gte_0",
+            ),
+            # Equal to the cent: within half a cent, because SQLite adds decimals as floats
+            # (all four amounts have two places, so on PostgreSQL this is exact equality).
+            models.CheckConstraint(
+                condition=Q(total__gt=ORDER_SUM - HALF_CENT, total__lt=ORDER_SUM + HALF_CENT),
+                name="inventory_order_total_adds_up",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["placed", "cancelled"]), name="inventory_order_status_valid"
             ),
@@ -240,6 +267,18 @@ class Order(models.Model):
     def number(self) -> str:
         return f"SD-{self.pk:06d}"
 
+    @property
+    def goods(self) -> Decimal:
+        """The lines as the store showed them, before discount (with tax if its prices include tax)."""
+        if self.prices_include_tax:
+            return self.subtotal + self.tax_total
+        return self.subtotal
+
+    @property
+    def is_pickup(self) -> bool:
+        """Pay at pickup means collect at the shop: no delivery, no delivery fee."""
+        return self.payment_method == self.PaymentMethod.PAY_AT_PICKUP
+
 
 class OrderLine(models.Model):
     class Status(models.TextChoices):
@@ -252,6 +291,12 @@ class OrderLine(models.Model):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    # The rate (percent) and the tax of this line; four places because a store that rounds
+    # the order's tax once keeps each line's share unrounded.
+    # This line's share of the order's discount (as shown, to the cent); tax is on the rest.
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=ZERO)
+    tax = models.DecimalField(max_digits=12, decimal_places=4, default=ZERO)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -278,6 +323,188 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+# --- Commerce: delivery fees, tax, discount codes, images (issue 24) ----------------------
+
+
+class StoreShipping(models.Model):
+    """A store's delivery fee rules and pickup counter; a store without a row delivers free.
+
+    The fee applies to delivered orders (cash on delivery); collecting at the shop (pay at
+    pickup) is always free. The help centre renders these values (chatbot/facts.py).
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="shipping")
+    delivery_fee = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Flat fee per delivered order. 0 = delivery is free.",
+    )
+    free_delivery_threshold = models.DecimalField(
+        "free delivery from",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text="Orders whose goods (after any discount) reach this amount are delivered free. Empty = never.",
+    )
+    pickup_hours = models.CharField(
+        "pickup opening hours",
+        max_length=120,
+        blank=True,
+        help_text="When customers can collect and pay at the shop, e.g. 'Monday to Saturday, 9:00-18:00'.",
+    )
+
+    class Meta:
+        verbose_name = "delivery settings"
+        verbose_name_plural = "delivery settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(delivery_fee__gte=0), name="inventory_shipping_fee_gte_0"),
+            models.CheckConstraint(
+                condition=Q(free_delivery_threshold__isnull=True) | Q(free_delivery_threshold__gte=0),
+                name="inventory_shipping_threshold_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery settings of {self.store}"
+
+
+class StoreTax(models.Model):
+    """How a store shows and rounds tax; a store without a row shows prices without tax, 0%."""
+
+    class Rounding(models.TextChoices):
+        LINE = "line", "Round each line's tax"
+        ORDER = "order", "Round the order's tax once"
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="tax")
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Prices in the catalogue include tax (shown as 'incl. tax')."
+    )
+    rounding = models.CharField(max_length=5, choices=Rounding.choices, default=Rounding.LINE)
+
+    class Meta:
+        verbose_name = "tax settings"
+        verbose_name_plural = "tax settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rounding__in=["line", "order"]), name="inventory_storetax_rounding_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tax settings of {self.store}"
+
+
+class TaxRate(models.Model):
+    """A store's tax rate for one category, or its default rate (no category)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="tax_rates")
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Empty = every other category.",
+    )
+    rate = models.DecimalField(
+        "rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        ordering = ["store", "category__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "category"],
+                name="inventory_taxrate_store_category_unique",
+                violation_error_message="This store already has a rate for this category.",
+            ),
+            models.UniqueConstraint(
+                fields=["store"],
+                condition=Q(category__isnull=True),
+                name="inventory_taxrate_one_default_per_store",
+                violation_error_message="This store already has a default rate.",
+            ),
+            models.CheckConstraint(condition=Q(rate__gte=0, rate__lte=100), name="inventory_taxrate_rate_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate}% on {self.category or 'everything else'} at {self.store}"
+
+
+class DiscountCode(models.Model):
+    """A code a customer types at checkout: a percentage or an amount off one store's goods.
+
+    ``times_used`` is counted up only by ``services.discounts`` with a conditional UPDATE, so
+    a code with one use left is used once even when two checkouts race for it.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage off"
+        FIXED = "fixed", "Amount off"
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="discount_codes")
+    code = models.CharField(max_length=32, help_text="What customers type; letters and digits, not case-sensitive.")
+    kind = models.CharField(max_length=7, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Percent (1-100) or amount off the goods, as prices are shown.",
+    )
+    minimum_basket = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(ZERO)]
+    )
+    valid_from = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = unlimited.")
+    max_uses_per_customer = models.PositiveIntegerField(null=True, blank=True, default=1)
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["store", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("code"),
+                "store",
+                name="inventory_discountcode_store_code_unique",
+                violation_error_message="This store already has this code.",
+            ),
+            models.CheckConstraint(condition=Q(value__gt=0), name="inventory_discountcode_value_gt_0"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="inventory_discountcode_percent_lte_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["percent", "fixed"]), name="inventory_discountcode_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(times_used__lte=models.F("max_uses")),
+                name="inventory_discountcode_uses_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gt=models.F("valid_from")),
+                name="inventory_discountcode_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
+            raise ValidationError({"value": "A percentage can be at most 100."})
+        if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "The end must be after the start."})
 
 
 class ReturnRequest(models.Model):

@@ -184,7 +184,11 @@ def product_detail(request, pk: int, slug: str):
 def cart_view(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    return render(request, "storefront/cart.html", {"lines": lines, "total": Cart.total(lines)})
+    quotes = cart.quotes(lines)
+    rows = list(zip(lines, quotes["delivery"].lines, strict=True)) if lines else []
+    return render(
+        request, "storefront/cart.html", {"lines": lines, "rows": rows, "total": Cart.total(lines), "quotes": quotes}
+    )
 
 
 @require_POST
@@ -243,7 +247,10 @@ def checkout(request):
                     phone=data["delivery_phone"],
                 ),
                 payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
             )
+        except services.DiscountError as exc:
+            form.add_error("discount_code", _error_text(exc))
         except services.OrderError as exc:
             if any(line.price_changed for line in lines):
                 cart.refresh_prices(lines)
@@ -252,7 +259,11 @@ def checkout(request):
             cart.clear()
             messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
             return redirect("storefront:order_detail", pk=order.pk)
-    return render(request, "storefront/checkout.html", {"form": form, "lines": lines, "total": Cart.total(lines)})
+    return render(
+        request,
+        "storefront/checkout.html",
+        {"form": form, "lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)},
+    )
 
 
 # --- Orders and returns -------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD
 from chatbot.models import ChatMessage
 from conftest import DESKTOP, PHONE, browser_login
+from inventory.models import StoreShipping
 from inventory.tests.factories import ProductFactory, place_order, with_stock
 from tickets.models import Queue, Ticket
 from tickets.services import ticket_reply_agent
@@ -30,7 +32,9 @@ def say(page, text):
     page.keyboard.press("Enter")
 
 
-def test_anonymous_visitor_asks_about_shipping_on_a_phone(new_page):
+def test_anonymous_visitor_asks_about_shipping_on_a_phone(new_page, store):
+    # The answer quotes the store's delivery fee from its settings (chatbot/facts.py).
+    StoreShipping.objects.create(store=store, delivery_fee=Decimal("4.95"), free_delivery_threshold=Decimal("50"))
     page = new_page(PHONE)
     page.goto("/help/")
 

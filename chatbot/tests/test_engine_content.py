@@ -129,6 +129,7 @@ def test_an_answer_is_the_gist_then_the_passage_that_matched_best_unless_the_gis
     assert with_best_passage(gist, passage) == answer
 
 
+@pytest.mark.django_db  # the chat's plain text fills in the shop's facts (chatbot/facts.py)
 def test_no_shipped_answer_repeats_its_gist():
     """The passage that matched best is added after the gist only if the gist does not say it,
     compared word by word: Markdown ("**Close account**,") and plain text agree."""

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -318,25 +319,31 @@ def test_delivery_estimate_for_a_product(product):
 
 
 def test_an_answer_adds_the_passage_that_matched_best_unless_the_article_has_changed_since(always_sure):
-    question = "what happens after two failed delivery attempts?"
+    question = "can the courier leave my cash on delivery parcel with a neighbour when I miss the delivery?"
 
     answer = ask(ConversationFactory(), question)[1].text
     Article.objects.filter(slug="missed-delivery").update(body="We try twice.\n\nNothing else here.")
     changed = ask(ConversationFactory(), question)[1].text
 
-    assert answer.startswith("If you are not at home, the carrier leaves a card")
-    assert "\n\nAfter two failed attempts the parcel is kept at the local depot for 7 days" in answer
+    assert answer.startswith("If you were not at home when the courier came, open a ticket")
+    assert "\n\nCash on delivery parcels cannot be left with a neighbour" in answer
     assert answer.endswith("More in “Missed delivery and redelivery”.")
     # The index still has the old passage; the article no longer says it, so it is not quoted.
     assert changed == "We try twice.\n\nMore in “Missed delivery and redelivery”."
 
 
 def test_faq_answer_links_the_article_as_plain_text(always_sure):
+    from accounts.tests.factories import StoreFactory
+    from inventory.models import StoreShipping
+
+    store = StoreFactory(name="Corner Shop")
+    StoreShipping.objects.create(store=store, delivery_fee=Decimal("4.95"), free_delivery_threshold=Decimal("50"))
     messages = ask(ConversationFactory(), "how much is shipping?")
 
     reply = messages[1]
     assert reply.article.slug == "shipping-costs"
-    assert "€4.95" in reply.text
+    # The store's fee, read from its delivery settings when answering (chatbot/facts.py).
+    assert "at Corner Shop delivery costs €4.95 per order, free when the goods come to €50.00 or more." in reply.text
     assert "**" not in reply.text
     assert reply.links[0] == {
         "kind": "article",

@@ -132,7 +132,20 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ["id", "product", "sku", "name", "quantity", "unit_price", "status", "shipped_at", "delivered_at"]
+        fields = [
+            "id",
+            "product",
+            "sku",
+            "name",
+            "quantity",
+            "unit_price",
+            "discount",
+            "tax_rate",
+            "tax",
+            "status",
+            "shipped_at",
+            "delivered_at",
+        ]
         read_only_fields = fields
 
 
@@ -152,6 +165,11 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "delivery_address",
             "delivery_postcode",
             "delivery_city",
+            "subtotal",
+            "tax_total",
+            "discount_total",
+            "prices_include_tax",
+            "shipping_total",
             "total",
             "created_at",
             "cancelled_at",
@@ -187,6 +205,7 @@ class OrderInputSerializer(serializers.Serializer):
     delivery_city = serializers.CharField(max_length=80)
     delivery_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+    discount_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
 class ReturnInputSerializer(serializers.Serializer):

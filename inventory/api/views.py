@@ -303,6 +303,7 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
                     phone=data["delivery_phone"],
                 ),
                 payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
             )
         except ValidationError as exc:
             raise _bad_request(exc) from None

@@ -1,6 +1,8 @@
 """Every write in inventory, by subject, behind one set of names (``inventory.services.order_place``).
 
 - ``ledger``: the only module that changes ``Product.on_hand``; stock alerts and back-in-stock emails;
+- ``pricing``: what a cart costs (goods, tax, delivery fee, total), shared by cart, checkout and orders;
+- ``discounts``: checking a discount code and counting its uses atomically;
 - ``orders``: placing, cancelling, shipping and delivering orders;
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
@@ -12,6 +14,12 @@ from .common import (
     OrderError,
     PurchaseOrderError,
     StockError,
+)
+from .discounts import (
+    DiscountError,
+    DiscountOffer,
+    discount_code_check,
+    discount_code_use,
 )
 from .ledger import (
     StockMismatch,
@@ -38,6 +46,14 @@ from .orders import (
     order_line_mark_delivered,
     order_line_mark_shipped,
     order_place,
+)
+from .pricing import (
+    DeliveryTerms,
+    Quote,
+    TaxTerms,
+    delivery_terms_for_store,
+    quote,
+    tax_terms_for_store,
 )
 from .purchasing import (
     PurchaseLineInput,
@@ -68,16 +84,24 @@ __all__ = [
     "SUBSCRIPTION_SALT",
     "CartItem",
     "DeliveryDetails",
+    "DeliveryTerms",
+    "DiscountError",
+    "DiscountOffer",
     "OrderError",
     "PurchaseLineInput",
     "PurchaseOrderError",
+    "Quote",
     "StockError",
     "StockMismatch",
+    "TaxTerms",
     "back_in_stock_confirm",
     "back_in_stock_subscribe",
     "category_follow",
     "category_unfollow",
     "customer_received_product",
+    "delivery_terms_for_store",
+    "discount_code_check",
+    "discount_code_use",
     "month_start",
     "order_cancel",
     "order_line_mark_delivered",
@@ -87,6 +111,7 @@ __all__ = [
     "purchase_order_create",
     "purchase_order_mark_ordered",
     "purchase_order_receive",
+    "quote",
     "return_request_approve",
     "return_request_create",
     "return_request_receive",
@@ -100,4 +125,5 @@ __all__ = [
     "stock_mismatches",
     "stock_receive",
     "store_month_spend",
+    "tax_terms_for_store",
 ]

@@ -18,7 +18,9 @@ from accounts.services import notify_template
 from .. import webhook_events
 from ..models import Order, OrderLine, Product, StockMovement
 from .common import EMAIL, OrderError, StockError, positive_int
+from .discounts import DiscountOffer, discount_code_check, discount_code_use
 from .ledger import on_hand_change, stock_level_changed, stock_move
+from .pricing import delivery_terms_of, quote, tax_terms_of, to_cents
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +53,15 @@ def order_place(
     items: Iterable[CartItem],
     delivery: DeliveryDetails,
     payment_method: str,
+    discount_code: str = "",
 ) -> Order:
     """Place one order for one store's products, all or nothing.
 
     Guarantees: every line is charged at the price the customer saw (a changed price fails
-    the order with a message); stock is taken with conditional updates in product-id order
+    the order with a message); the delivery fee follows the store's rules (``pricing.quote``,
+    the same figures the cart showed); a discount code is checked, and its use counted
+    atomically (``discounts.discount_code_use``: a last use goes to one order only), and
+    ``DiscountError`` says why a code does not apply; stock is taken with conditional updates in product-id order
     (no deadlocks between two carts), so if any line cannot be filled the whole transaction
     rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
     email through the outbox after commit. Not idempotent: each call is a new order.
@@ -74,7 +80,7 @@ def order_place(
         quantities[item.product_id] = item
     products = {
         product.pk: product
-        for product in Product.objects.select_related("store").filter(
+        for product in Product.objects.select_related("store__shipping", "store__tax").filter(
             pk__in=list(quantities), is_active=True, launch_date__lte=timezone.localdate()
         )
     }
@@ -90,6 +96,18 @@ def order_place(
                 code="price_changed",
             )
     store = next(iter(products.values())).store
+    lines = [(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())]
+    code = None
+    if (discount_code or "").strip():
+        goods = sum((to_cents(price * quantity) for _, quantity, price in lines), Decimal("0"))
+        code = discount_code_check(store_id=store.pk, code=discount_code, customer=customer, goods=goods)
+    priced = quote(
+        lines=lines,
+        delivery=delivery_terms_of(store),
+        pickup=payment_method == Order.PaymentMethod.PAY_AT_PICKUP,
+        tax=tax_terms_of(store),
+        discount=DiscountOffer(code) if code else None,
+    )
     order = Order.objects.create(
         store=store,
         customer=customer,
@@ -99,8 +117,16 @@ def order_place(
         delivery_postcode=delivery.postcode,
         delivery_city=delivery.city,
         delivery_phone=delivery.phone,
-        total=sum((products[pk].current_price * item.quantity for pk, item in quantities.items()), Decimal("0")),
+        subtotal=priced.subtotal,
+        tax_total=priced.tax,
+        discount_total=priced.discount,
+        discount_code=code,
+        prices_include_tax=priced.prices_include_tax,
+        shipping_total=priced.shipping,
+        total=priced.total,
     )
+    if code is not None:
+        discount_code_use(code=code, order=order)
     # Stock is taken line by line in product-id order (no deadlocks between two carts).
     for pk in sorted(quantities):
         try:
@@ -123,8 +149,16 @@ def order_place(
         for pk, item in sorted(quantities.items())
     )
     lines = OrderLine.objects.bulk_create(
-        OrderLine(order=order, product=products[pk], quantity=item.quantity, unit_price=products[pk].current_price)
-        for pk, item in sorted(quantities.items())
+        OrderLine(
+            order=order,
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            tax=line.tax,
+            discount=line.discount,
+        )
+        for line in priced.lines
     )
     # The levels our updates produced (we hold the rows' locks until commit).
     for pk, on_hand in Product.objects.filter(pk__in=list(quantities)).values_list("pk", "on_hand"):

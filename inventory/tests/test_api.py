@@ -187,10 +187,10 @@ def test_placing_an_order_takes_a_fixed_number_of_queries_per_line(customer, sto
 
     # Per order: SAVEPOINT/RELEASE around it (inside the test's transaction), the products, the
     # order, the ledger rows and lines (one INSERT each), the new stock levels, the outbox row
-    # (get_or_create: a read, then the INSERT in a savepoint) and the order read back for the
-    # answer (order, lines), and the store's webhook endpoints (none here, so no delivery rows).
-    # Per line: the conditional UPDATE of stock and the alert's state.
-    with django_assert_num_queries(14 + 2 * n_lines):
+    # (get_or_create: a read, then the INSERT in a savepoint), the store's tax rates, the order
+    # read back for the answer (order, lines) and the store's webhook endpoints (none here, so no
+    # delivery rows). Per line: the conditional UPDATE of stock and the alert's state.
+    with django_assert_num_queries(15 + 2 * n_lines):
         response = api(customer).post("/api/v1/orders/", {**ORDER, "items": items}, format="json")
 
     assert response.status_code == 201

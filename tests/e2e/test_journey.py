@@ -9,6 +9,7 @@ keeps the folder as its artefact).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from playwright.sync_api import expect
 from accounts.models import Notification, User
 from accounts.tests.factories import PASSWORD
 from conftest import DESKTOP, PHONE, browser_login
-from inventory.models import Order
+from inventory.models import Order, StoreShipping
 from inventory.tests.factories import ProductFactory, with_stock
 from tickets.models import Queue, Status, Ticket
 
@@ -36,6 +37,8 @@ def shoot(page, name: str) -> None:
 
 
 def test_a_day_at_the_shop(new_page, retailer, store, agent):
+    # The help centre quotes the store's delivery fee from its settings (chatbot/facts.py).
+    StoreShipping.objects.create(store=store, delivery_fee=Decimal("4.95"), free_delivery_threshold=Decimal("50"))
     Queue.objects.get_or_create(slug="orders", defaults={"name": "Orders & delivery"})[0].agents.add(agent)
     lantern = with_stock(
         ProductFactory(store=store, name="Garden Lantern", price="19.95", reorder_point=3, reorder_quantity=10), 10
