@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 
 
 def check_database() -> None:
+    # Raw SQL on purpose: the health check must prove a round trip to the server without touching
+    # any table (an ORM query needs a model, and a missing table is a different failure).
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
