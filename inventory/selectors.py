@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import store_list_for_user, user_sees_all_stores
 
+from . import search
 from .models import (
     Category,
     DemandForecast,
@@ -51,9 +52,7 @@ def product_list_for_storefront(
     )
     if category is not None:
         qs = qs.filter(category=category)
-    query = (query or "").strip()
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(description__icontains=query) | Q(sku__iexact=query))
+    qs = search.filter_products(qs, query)
     return qs.order_by(*SORTS.get(sort, SORTS["name"]))
 
 

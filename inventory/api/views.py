@@ -25,7 +25,7 @@ from helpdesk_project.api import (
     with_etag,
 )
 
-from .. import selectors, services
+from .. import search, selectors, services
 from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
 from ..services import catalogue
 from . import serializers as s
@@ -59,10 +59,18 @@ class ProductFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE_HELP
     )
+    search = django_filters.CharFilter(
+        method="matching",
+        max_length=100,
+        help_text="Words in the name or description (plurals and small typos match), or the exact SKU.",
+    )
 
     class Meta:
         model = Product
-        fields = ["category", "store", "min_price", "max_price", "on_sale", "updated_since"]
+        fields = ["category", "store", "min_price", "max_price", "on_sale", "updated_since", "search"]
+
+    def matching(self, queryset, name, value):
+        return search.filter_products(queryset, value)
 
 
 PRODUCT_ORDERING = ["name", "effective_price", "launch_date"]
@@ -78,9 +86,8 @@ class ProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [permissions.AllowAny]
     serializer_class = s.ProductOutputSerializer
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
     filterset_class = ProductFilter
-    search_fields = ["name", "description", "sku"]
     ordering_fields = PRODUCT_ORDERING
     ordering = ["name"]
 
