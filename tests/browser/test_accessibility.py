@@ -171,3 +171,33 @@ def test_no_serious_or_critical_wcag_violations(width, new_page, shop_data, cust
     total = sum(len(v) for v in blocking.values())
     assert len(findings) == 21
     assert blocking == {}, f"{total} serious/critical rule violations at {width}:\n" + json.dumps(blocking, indent=1)
+
+
+# Every element on the page whose box overlaps the launcher's, other than the launcher's own
+# navbar and what is inside it: a fixed or floating launcher over content would show up here.
+OVERLAPS = """() => {
+  const launcher = document.getElementById('chat-launcher');
+  const nav = launcher.closest('nav');
+  const a = launcher.getBoundingClientRect();
+  return Array.from(document.querySelectorAll('body *'))
+    .filter(el => !nav.contains(el) && !el.contains(launcher) && el.getClientRects().length > 0)
+    .filter(el => { const b = el.getBoundingClientRect();
+                    return b.left < a.right && a.left < b.right && b.top < a.bottom && a.top < b.bottom; })
+    .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + el.className);
+}"""
+FIXED_ANCESTORS = """() => { const out = []; let el = document.getElementById('chat-launcher');
+  for (; el; el = el.parentElement) { const p = getComputedStyle(el).position;
+    if (p === 'fixed' || p === 'sticky') out.push(el.tagName + ' ' + p); } return out; }"""
+
+
+@pytest.mark.parametrize("width", list(VIEWPORTS))
+def test_the_chat_launcher_never_covers_content(width, new_page, shop_data):
+    # Issue 21: the floating "Chat with us" button covered product titles and hints at 390 px.
+    page = new_page(VIEWPORTS[width])
+    for path in ["/", "/shop/", shop_data["product"].get_absolute_url(), "/help/"]:
+        page.goto(path)
+        expect(page.get_by_role("button", name="Chat with us")).to_be_visible()
+        assert page.evaluate(FIXED_ANCESTORS) == [], path
+        for scroll in (0, 400, 10_000):  # top, middle and bottom of the page
+            page.evaluate("y => window.scrollTo(0, y)", scroll)
+            assert page.evaluate(OVERLAPS) == [], (path, scroll)
