@@ -16,8 +16,9 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
-## Headless Chromium for the browser tests (Debian packages; Playwright never downloads one).
-browser-deps:
+## Headless Chromium for the browser tests (Debian packages; Playwright never downloads one),
+## and axe-core for their accessibility scan (npm ci from package-lock.json, only when it changed).
+browser-deps: node_modules/.package-lock.json
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "Installing chromium for the browser tests..."; \
@@ -26,6 +27,13 @@ browser-deps:
 	    echo "Chromium not found at $(CHROMIUM): browser tests will be skipped (install the chromium package)."; \
 	  fi; \
 	fi
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing npm for the accessibility scan..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
+	npm ci --no-audit --no-fund
 
 ## 1) Run StockDesk embedded (SQLite, eager tasks, mail in var/mail) with demo data on http://127.0.0.1:8000
 run: install
@@ -68,4 +76,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles var db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) node_modules staticfiles var db.sqlite3 db.sqlite3-wal db.sqlite3-shm

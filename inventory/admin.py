@@ -80,14 +80,15 @@ class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportM
     import_error_display = ("message",)
     import_template_name = "admin/inventory/product_import.html"
     scoped_fk_paths = {"supplier": "store"}
+    # Stock right after the name: on a phone's width the columns after it scroll out of view.
     list_display = [
         "sku",
         "name",
+        "on_hand",
         "store",
         "category",
         "price",
         "sale_price",
-        "on_hand",
         "reorder_point",
         "is_active",
         "launch_date",

@@ -6,8 +6,10 @@
   var root = document.getElementById("chat-widget");
   if (!root) return;
   var launcher = document.getElementById("chat-launcher");
+  if (!launcher) return;
   var panel = document.getElementById("chat-panel");
   var log = document.getElementById("chat-log");
+  var scroller = document.getElementById("chat-scroll");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var sendButton = document.getElementById("chat-send");
@@ -133,7 +135,7 @@
     if (links) item.appendChild(links);
     if (entry.rateable && entry.sender === "bot") item.appendChild(buildFeedback(entry));
     log.appendChild(item);
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
   }
 
   function showConversation(data) {
@@ -218,10 +220,54 @@
   }
   function stopPolling() { if (pollTimer) clearInterval(pollTimer); pollTimer = null; }
 
+  // On a phone the panel covers the whole screen, so there it is a modal dialog: the page behind
+  // it is inert (no focus, no clicks, hidden from screen readers) and Tab cycles inside it. On a
+  // wide screen it is a non-modal panel beside the page.
+  var phone = window.matchMedia("(max-width: 576px)");
+  var inertSiblings = [];
+
+  function isOpen() { return !panel.hidden; }
+
+  function setModal(modal) {
+    panel.setAttribute("aria-modal", modal ? "true" : "false");
+    inertSiblings.forEach(function (element) { element.inert = false; });
+    inertSiblings = [];
+    if (!modal) return;
+    Array.prototype.forEach.call(document.body.children, function (element) {
+      if (element === root || element.tagName === "SCRIPT" || element.inert) return;
+      element.inert = true;
+      inertSiblings.push(element);
+    });
+  }
+
+  function focusables() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("a[href], button, textarea, input, select, [tabindex]:not([tabindex='-1'])"),
+      function (element) { return !element.disabled && !element.hidden && element.getClientRects().length > 0; }
+    );
+  }
+
+  function trapTab(event) {
+    if (event.key !== "Tab" || panel.getAttribute("aria-modal") !== "true") return;
+    var items = focusables();
+    if (!items.length) return;
+    var first = items[0];
+    var last = items[items.length - 1];
+    if (event.shiftKey && (document.activeElement === first || !panel.contains(document.activeElement))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (document.activeElement === last || !panel.contains(document.activeElement))) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  phone.addEventListener("change", function () { if (isOpen()) setModal(phone.matches); });
+
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    launcher.hidden = true;
+    setModal(phone.matches);
     load().finally(function () {
       if (!log.firstChild) addEntry({ id: "hello", sender: "bot", text: "Hello! Ask me about an order, a product, delivery, returns or your account." });
     });
@@ -231,16 +277,17 @@
 
   function close() {
     panel.hidden = true;
-    launcher.hidden = false;
+    setModal(false);
     launcher.setAttribute("aria-expanded", "false");
     stopPolling();
     launcher.focus();
   }
 
-  launcher.addEventListener("click", open);
+  launcher.addEventListener("click", function () { if (isOpen()) close(); else open(); });
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { event.preventDefault(); close(); }
+    if (event.key === "Escape") { event.preventDefault(); close(); return; }
+    trapTab(event);
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
