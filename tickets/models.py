@@ -70,7 +70,12 @@ class SLAPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_priority_display()}: reply in {self.first_response_minutes} min, resolve in {self.resolution_minutes} min"
+        from .templatetags.durations import human_duration
+
+        return (
+            f"{self.get_priority_display()}: reply in {human_duration(self.first_response_minutes)}, "
+            f"resolve in {human_duration(self.resolution_minutes)}"
+        )
 
 
 class Ticket(models.Model):
