@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_presence
 
 app_name = "tickets"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("desk/tickets/<int:pk>/status/", views.desk_status, name="desk_status"),
     path("desk/tickets/<int:pk>/priority/", views.desk_priority, name="desk_priority"),
     path("desk/tickets/<int:pk>/merge/", views.desk_merge, name="desk_merge"),
+    path("desk/tickets/<int:pk>/presence/", views_presence.desk_presence, name="desk_presence"),
 ]
