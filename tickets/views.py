@@ -387,7 +387,8 @@ def desk_away(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_dashboard(request: HttpRequest) -> HttpResponse:
     _agent_required(request)
-    from .reports import desk_stats
+    from .reports import can_view_reports, desk_stats
 
     stats = desk_stats(queues=selectors.queue_list_for_agent(request.user))
-    return render(request, "tickets/desk_dashboard.html", {"stats": stats})
+    context = {"stats": stats, "can_view_reports": can_view_reports(request.user)}
+    return render(request, "tickets/desk_dashboard.html", context)
