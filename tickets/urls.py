@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_presence, views_reports
+from . import views, views_presence, views_reports, views_suggestions
 
 app_name = "tickets"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("desk/tickets/<int:pk>/priority/", views.desk_priority, name="desk_priority"),
     path("desk/tickets/<int:pk>/merge/", views.desk_merge, name="desk_merge"),
     path("desk/tickets/<int:pk>/presence/", views_presence.desk_presence, name="desk_presence"),
+    path("desk/tickets/<int:pk>/suggestions/", views_suggestions.desk_suggestions, name="desk_suggestions"),
 ]
