@@ -33,7 +33,7 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 
 def _lead(agent):
     agent.user_permissions.add(Permission.objects.get(codename="view_desk_reports"))
-    return agent
+    return type(agent).objects.get(pk=agent.pk)  # a fresh instance: permissions are cached per instance
 
 
 def _ticket(queue, *, created, assignee=None, rating=None, **fields) -> Ticket:
