@@ -69,3 +69,18 @@ def test_report_endpoint_refuses_what_it_should(fixed, agent, other_queue):  # n
     assert response.status_code == 400
     assert response.json()["detail"] == "The start date must be on or before the end date."
     assert lead.get(url, {"start": "soon"}).status_code == 400
+
+
+def test_api_reply_after_a_newer_public_message_is_refused_with_409(ticket, agent, customer):
+    seen = presence.last_message_id(ticket)
+    newer = services.ticket_reply_customer(ticket=ticket, customer=customer, body="Any news?").message
+    url = f"/api/v1/tickets/{ticket.pk}/messages/"
+    api = _api(agent)
+    response = api.post(url, {"body": "On its way.", "last_seen": seen}, format="json")
+    assert response.status_code == 409
+    assert response.json()["code"] == "reply_collision"
+    assert response.json()["newer_message_ids"] == [newer.pk]
+    assert not ticket.messages.filter(body="On its way.").exists()
+    # an internal note, or a reply that has seen the newest message, goes through
+    assert api.post(url, {"body": "Note.", "internal": True, "last_seen": seen}, format="json").status_code == 201
+    assert api.post(url, {"body": "On its way.", "last_seen": newer.pk}, format="json").status_code == 201
