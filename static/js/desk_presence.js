@@ -40,6 +40,7 @@
       const last = data.newer_messages[data.newer_messages.length - 1];
       const link = document.createElement("a");
       link.href = window.location.pathname;
+      link.className = "alert-link"; // readable on the warning background (WCAG contrast)
       link.textContent = "Reload to read it";
       newer.replaceChildren(
         document.createTextNode(
