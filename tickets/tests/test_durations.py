@@ -57,3 +57,14 @@ def test_dashboard_shows_first_reply_time_in_days_and_hours(client, ticket, agen
     # Then the median reads as days and hours
     assert "4 d 7 h" in html
     assert "6180" not in html
+
+
+@pytest.mark.django_db
+def test_sla_policy_admin_list_shows_targets_in_hours(client, ops_user, sla):
+    ops_user.is_superuser = True
+    ops_user.save()
+    client.force_login(ops_user)
+    html = client.get("/admin/tickets/slapolicy/").content.decode()
+    # low priority: first reply in 240 min, resolve in 2880 min
+    assert '<td class="field-first_response_target">4 h</td>' in html
+    assert '<td class="field-resolution_target">2 d</td>' in html
