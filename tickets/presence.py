@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -37,7 +37,7 @@ class Presence:
 
 def presence_heartbeat(*, ticket: Ticket, agent: User, state: str, now: datetime | None = None) -> None:
     """Record that ``agent`` is on ``ticket`` now, viewing or typing. One upsert (race-safe: the
-    unique constraint decides), and the ticket's stale rows are dropped so the table stays small.
+    unique constraint decides), and expired rows are dropped so the table stays small.
     Safe to call any number of times."""
     if state not in TicketPresence.State.values:
         raise PresenceError(f"state must be one of: {', '.join(TicketPresence.State.values)}.")
@@ -48,7 +48,9 @@ def presence_heartbeat(*, ticket: Ticket, agent: User, state: str, now: datetime
         unique_fields=["ticket", "agent"],
         update_fields=["state", "seen_at"],
     )
-    TicketPresence.objects.filter(ticket=ticket, seen_at__lt=now - PRESENCE_TTL).delete()
+    # Expired rows of this ticket and of this agent (a tab closed without its "gone"): the table
+    # holds at most one row per agent and ticket still being worked, not a history.
+    TicketPresence.objects.filter(Q(ticket=ticket) | Q(agent=agent), seen_at__lt=now - PRESENCE_TTL).delete()
 
 
 def presence_leave(*, ticket: Ticket, agent: User) -> None:

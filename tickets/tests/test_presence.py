@@ -43,6 +43,15 @@ def test_heartbeat_lists_the_other_agents_typing_first_and_forgets_the_gone(tick
     assert list(TicketPresence.objects.values_list("agent", flat=True)) == [agent.pk]
 
 
+def test_an_agents_next_heartbeat_anywhere_drops_their_expired_rows(ticket, agent, queue, customer):
+    other = services.ticket_create(requester=customer, queue=queue, subject="Other", description="x")
+    now = timezone.now()
+    presence.presence_heartbeat(ticket=ticket, agent=agent, state="viewing", now=now)
+    # the tab was closed without saying so; later the agent opens another ticket
+    presence.presence_heartbeat(ticket=other, agent=agent, state="viewing", now=now + timedelta(minutes=5))
+    assert list(TicketPresence.objects.values_list("ticket", flat=True)) == [other.pk]
+
+
 def test_bad_state_is_refused_and_records_nothing(client, ticket, agent):
     client.force_login(agent)
     response = client.post(reverse("tickets:desk_presence", args=[ticket.pk]), {"state": "dancing"})
