@@ -205,3 +205,10 @@ def test_report_takes_the_same_queries_for_more_tickets(client, fixed, agent, qu
     # replies, resolutions, backlog, ratings by agent and queue, tickets by queue and product; then
     # the filter's queues (count and list)
     assert counts == [15, 15]
+
+
+def test_the_longest_range_runs_in_one_backlog_query(fixed, agent):
+    report = desk_report(user=agent, start=date(2025, 3, 5), end=END)
+    assert len(report.backlog) == 366
+    assert report.created == 6  # the five of March and the one of 27 February
+    assert report.backlog[-1] == {"day": END, "open": 1}
