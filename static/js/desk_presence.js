@@ -78,5 +78,12 @@
   }
   window.addEventListener("pagehide", () => navigator.sendBeacon(box.dataset.src, form("gone")));
   beat();
-  setInterval(beat, every);
+  // A tab in the background with no draft is not "viewing": it stops beating (and drops off the
+  // others' list after the server's time-out) until it is shown again.
+  setInterval(() => {
+    if (!document.hidden || (body && body.value.trim())) beat();
+  }, every);
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) beat();
+  });
 })();
