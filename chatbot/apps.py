@@ -29,6 +29,12 @@ class ChatbotConfig(AppConfig):
     name = "chatbot"
 
     def ready(self):
+        # The desk's suggested answers use the chat's article search (tickets cannot import chatbot).
+        from tickets.suggestions import register_article_provider
+
+        from .desk_suggestions import article_suggestions
+
+        register_article_provider(article_suggestions)
         # The engine trains its intent model and embeds the articles when built (seconds): do it in
         # the background as the server starts, so the first customer does not wait for it.
         if _serving():

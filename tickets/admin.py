@@ -22,6 +22,7 @@ from .models import (
     TicketEvent,
     TicketRating,
 )
+from .templatetags.durations import human_duration
 
 
 class QueueScopedMixin:
@@ -48,7 +49,21 @@ class QueueAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(ChangedValuesAdminMixin, admin.ModelAdmin):
-    list_display = ["priority", "first_response_minutes", "resolution_minutes"]
+    list_display = [
+        "priority",
+        "first_response_minutes",
+        "first_response_target",
+        "resolution_minutes",
+        "resolution_target",
+    ]
+
+    @admin.display(description="first reply in")
+    def first_response_target(self, obj: SLAPolicy) -> str:
+        return human_duration(obj.first_response_minutes)
+
+    @admin.display(description="resolve in")
+    def resolution_target(self, obj: SLAPolicy) -> str:
+        return human_duration(obj.resolution_minutes)
 
 
 @admin.register(CannedResponse)

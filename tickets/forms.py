@@ -73,6 +73,9 @@ class AgentReplyForm(forms.Form):
         label="Then set status",
     )
     attachments = MultipleFileField(label="Attach files")
+    # The newest message the agent's page showed: a public reply by someone else after it makes
+    # the desk ask before sending (tickets/presence.py).
+    last_seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class CsatForm(forms.Form):

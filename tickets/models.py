@@ -70,7 +70,12 @@ class SLAPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_priority_display()}: reply in {self.first_response_minutes} min, resolve in {self.resolution_minutes} min"
+        from .templatetags.durations import human_duration
+
+        return (
+            f"{self.get_priority_display()}: reply in {human_duration(self.first_response_minutes)}, "
+            f"resolve in {human_duration(self.resolution_minutes)}"
+        )
 
 
 class Ticket(models.Model):
@@ -122,6 +127,8 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Team leads: the desk's reports (first reply, resolution, SLA, ratings) for their queues.
+        permissions = [("view_desk_reports", "Can see the desk reports")]
         indexes = [
             models.Index(fields=["status", "queue"], name="tickets_status_queue"),
             models.Index(fields=["assignee", "status"], name="tickets_assignee_status"),
@@ -353,3 +360,31 @@ class JobLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder} until {self.expires_at}"
+
+
+class TicketPresence(models.Model):
+    """Who has a ticket open on the desk right now, and whether they are typing a reply.
+
+    One row per agent and ticket, refreshed by the page's heartbeat; a row older than
+    ``tickets.presence.PRESENCE_TTL`` means the agent has gone (closed the tab, lost the network).
+    Kept in the database rather than the cache: the embedded default's local-memory cache is per
+    process, and gunicorn runs several, so two agents would not see each other.
+    """
+
+    class State(models.TextChoices):
+        VIEWING = "viewing", "Viewing"
+        TYPING = "typing", "Typing a reply"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="presences")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_presences")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.VIEWING)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent"], name="tickets_presence_once_per_agent"),
+            models.CheckConstraint(condition=models.Q(state__in=["viewing", "typing"]), name="tickets_presence_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.state} {self.ticket_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_presence, views_reports, views_suggestions
 
 app_name = "tickets"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("support/files/<str:key>/", views.attachment_download, name="attachment"),
     path("desk/", views.desk, name="desk"),
     path("desk/dashboard/", views.desk_dashboard, name="dashboard"),
+    path("desk/reports/", views_reports.desk_reports, name="desk_reports"),
+    path("desk/reports.csv", views_reports.desk_reports_csv, name="desk_reports_csv"),
     path("desk/away/", views.desk_away, name="away"),
     path("desk/tickets/<int:pk>/", views.desk_ticket, name="desk_ticket"),
     path("desk/tickets/<int:pk>/canned/", views.desk_canned, name="desk_canned"),
@@ -21,4 +23,6 @@ urlpatterns = [
     path("desk/tickets/<int:pk>/status/", views.desk_status, name="desk_status"),
     path("desk/tickets/<int:pk>/priority/", views.desk_priority, name="desk_priority"),
     path("desk/tickets/<int:pk>/merge/", views.desk_merge, name="desk_merge"),
+    path("desk/tickets/<int:pk>/presence/", views_presence.desk_presence, name="desk_presence"),
+    path("desk/tickets/<int:pk>/suggestions/", views_suggestions.desk_suggestions, name="desk_suggestions"),
 ]

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inventory.models import Product
 from inventory.selectors import order_list_for_customer, order_recent_for_customer
 
-from . import selectors, services
+from . import presence, selectors, services
 from .forms import AgentReplyForm, CsatForm, CustomerReplyForm, PriorityForm, TicketCreateForm
-from .models import Attachment, CannedResponse, Priority, Status, Ticket, parse_reference
+from .models import Attachment, CannedResponse, Priority, Status, Ticket, TicketPresence, parse_reference
 
 
 def _linkable(user) -> dict:
@@ -207,20 +207,34 @@ def desk(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_ticket(request: HttpRequest, pk: int) -> HttpResponse:
     _agent_required(request)
+    return _render_desk_ticket(request, pk)
+
+
+def _render_desk_ticket(
+    request: HttpRequest, pk: int, *, reply: dict | None = None, collision=None, status: int = 200
+) -> HttpResponse:
+    """The ticket page; ``reply`` refills the reply form, ``collision`` lists the public messages
+    that arrived while the agent was writing (the page then asks before sending)."""
     ticket = selectors.ticket_detail_for_agent(request.user, pk)
+    # Opening the page is the first heartbeat: others see this agent even before desk_presence.js runs.
+    presence.presence_heartbeat(ticket=ticket, agent=request.user, state=TicketPresence.State.VIEWING)
+    last_seen = max((m.pk for m in ticket.all_messages), default=0)
     # Canned responses are not in the page: desk.js reads them (desk_canned) when the agent opens
     # the list, which is the only way they can be used.
     statuses = [ticket.status, *(s for s in Status.values if s in services.TRANSITIONS[ticket.status])]
     context = {
         "ticket": ticket,
-        "reply_form": AgentReplyForm(),
+        "reply_form": AgentReplyForm(initial={**(reply or {}), "last_seen": last_seen}),
+        "collision": collision,
+        "others": presence.presence_list_for_ticket(ticket=ticket, viewer=request.user),
+        "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": selectors.agent_list_for_queue(ticket.queue_id),
         # The current status first (and chosen), then the ones it may move to.
         "statuses": [(s, Status(s).label) for s in statuses],
         "recent_orders": order_recent_for_customer(ticket.requester, limit=5),
     }
-    return render(request, "tickets/desk_ticket.html", context)
+    return render(request, "tickets/desk_ticket.html", context, status=status)
 
 
 @login_required
@@ -259,6 +273,25 @@ def _desk_action(request: HttpRequest, pk: int, action) -> HttpResponse:
 @require_POST
 def desk_reply(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgentReplyForm(request.POST, request.FILES)
+    if form.is_valid() and not form.cleaned_data["internal"]:
+        _agent_required(request)
+        ticket = selectors.ticket_get_for_agent(request.user, pk)
+        newer = list(
+            presence.messages_public_since(ticket=ticket, after_id=form.cleaned_data["last_seen"], viewer=request.user)
+        )
+        if newer:
+            # Someone answered while this agent was writing: show the page again with their
+            # message in the thread and the draft kept; sending again (the form now says it has
+            # seen the newest message) sends it. Works without JavaScript.
+            data = form.cleaned_data
+            reply = {"body": data["body"], "set_status": data["set_status"]}
+            return _render_desk_ticket(
+                request,
+                pk,
+                reply=reply,
+                collision={"messages": newer, "had_files": bool(data["attachments"])},
+                status=409,
+            )
 
     def act(ticket):
         if not form.is_valid():
@@ -354,7 +387,8 @@ def desk_away(request: HttpRequest) -> HttpResponse:
 @login_required
 def desk_dashboard(request: HttpRequest) -> HttpResponse:
     _agent_required(request)
-    from .reports import desk_stats
+    from .reports import can_view_reports, desk_stats
 
     stats = desk_stats(queues=selectors.queue_list_for_agent(request.user))
-    return render(request, "tickets/desk_dashboard.html", {"stats": stats})
+    context = {"stats": stats, "can_view_reports": can_view_reports(request.user)}
+    return render(request, "tickets/desk_dashboard.html", context)

@@ -95,6 +95,12 @@ def _urls(b: dict) -> dict[str, list[tuple[str, str]]]:
         "agent": [
             ("get", f"/desk/tickets/{ticket.pk}/"),
             ("post", f"/desk/tickets/{ticket.pk}/status/"),
+            ("post", f"/desk/tickets/{ticket.pk}/reply/"),
+            ("get", f"/desk/tickets/{ticket.pk}/presence/"),
+            ("post", f"/desk/tickets/{ticket.pk}/presence/"),
+            ("get", f"/desk/tickets/{ticket.pk}/suggestions/"),
+            ("get", f"/api/v1/tickets/{ticket.pk}/presence/"),
+            ("post", f"/api/v1/tickets/{ticket.pk}/presence/"),
             ("get", f"/admin/tickets/ticket/{ticket.pk}/change/"),
             ("get", f"/api/v1/tickets/{ticket.pk}/"),
             ("get", f"/support/files/{b['attachment'].storage_key}/"),

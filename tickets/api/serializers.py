@@ -107,6 +107,12 @@ class MessageCreateInputSerializer(serializers.Serializer):
     files = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=5, help_text="Up to 5 files (multipart)."
     )
+    last_seen = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="Agents: the newest message id you have read. A public reply is refused with 409 "
+        "(code reply_collision) when someone else has written publicly since.",
+    )
 
 
 class StatusInputSerializer(serializers.Serializer):

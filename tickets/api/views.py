@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts import idempotency
 from helpdesk_project.api import RateLimitHeadersMixin, created, ordering_parameter, service_error
 
-from .. import selectors, services
+from .. import presence, selectors, services
 from ..models import Channel, Message, Priority, Queue, Status, Ticket
 from .serializers import (
     AttachmentOutputSerializer,
@@ -124,7 +124,12 @@ class TicketViewSet(
         # Documented as multipart, the one body that carries files; a JSON body without files
         # is still accepted for clients written before the split.
         request={"multipart/form-data": MessageCreateInputSerializer},
-        responses={201: MessageOutputSerializer},
+        responses={
+            201: MessageOutputSerializer,
+            409: OpenApiResponse(
+                description="reply_collision: public messages newer than last_seen (newer_message_ids)."
+            ),
+        },
         parameters=[idempotency.PARAMETER],
     )
     @messages.mapping.post
@@ -135,6 +140,13 @@ class TicketViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         files = data.get("files", [])
+        if selectors.is_agent(request.user) and not data["internal"] and "last_seen" in data:
+            # Collision detection, as on the desk's reply form (tickets/presence.py).
+            newer = presence.messages_public_since(ticket=ticket, after_id=data["last_seen"], viewer=request.user)
+            if newer_ids := list(newer.values_list("pk", flat=True)):
+                detail = "Someone else has written on this ticket since; read it, then send with a newer last_seen."
+                body = {"detail": detail, "code": "reply_collision", "newer_message_ids": newer_ids}
+                return Response(body, status=status.HTTP_409_CONFLICT)
         try:
             if selectors.is_agent(request.user) and selectors.agent_can_work_on(request.user, ticket):
                 message = services.ticket_reply_agent(
