@@ -19,6 +19,7 @@ from accounts.admin_mixins import ChangedValuesAdminMixin, ReadOnlyAdminMixin, S
 from accounts.selectors import user_sees_all_stores
 
 from . import services
+from .images import image_check
 from .models import (
     BackInStockSubscription,
     BudgetAlert,
@@ -27,6 +28,7 @@ from .models import (
     Order,
     OrderLine,
     Product,
+    ProductImage,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseSpend,
@@ -73,6 +75,39 @@ class AdjustStockForm(forms.Form):
     reason = forms.CharField(max_length=255)
 
 
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "position"]
+
+    def clean_image(self):
+        # The same check as every other way in (inventory/images.py): a real image within limits.
+        image = self.cleaned_data.get("image")
+        if image and "image" in self.changed_data:
+            image_check(image)
+        return image
+
+
+class ProductImageInline(StoreScopedAdminMixin, admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    store_path = "product__store"
+    extra = 1
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="picture")
+    def preview(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<img src="{}" alt="{}" width="96" height="{}" loading="lazy">',
+            obj.image.url,
+            obj.alt_text,
+            round(96 * obj.height / obj.width) if obj.width else 72,
+        )
+
+
 @admin.register(Product)
 class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ProductResource]
@@ -98,6 +133,7 @@ class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportM
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ["on_hand", "stock_history", "announced_at", "created_at", "updated_at"]
     actions = ["adjust_stock"]
+    inlines = [ProductImageInline]
     fieldsets = [
         (None, {"fields": ["store", "sku", "name", "slug", "category", "supplier", "description", "image_url"]}),
         ("Pricing", {"fields": ["price", "sale_price", "cost"]}),

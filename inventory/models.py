@@ -68,7 +68,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
     description = models.TextField(blank=True)
-    # A plain URL keeps images optional and avoids Pillow and upload handling for now.
+    # An external picture, shown only when the product has no uploaded ``ProductImage``.
     image_url = models.URLField("image URL", blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
@@ -505,6 +505,34 @@ class DiscountCode(models.Model):
             raise ValidationError({"value": "A percentage can be at most 100."})
         if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
             raise ValidationError({"valid_until": "The end must be after the start."})
+
+
+class ProductImage(models.Model):
+    """One picture of a product, shown in ``position`` order (the first on the catalogue card).
+
+    Files are checked as real images by ``inventory.images.image_check`` (Pillow, size and
+    pixel limits) before they are saved; thumbnails are made from them by sorl-thumbnail, in
+    whichever storage ``STORAGES["default"]`` names.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(
+        "alt text", max_length=200, help_text="What the picture shows, for people who cannot see it."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower first; the first is the main picture.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="inventory_productimage_alt_text_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text
 
 
 class ReturnRequest(models.Model):

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
@@ -460,6 +461,23 @@ class StoreProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
         movement = selectors.stock_movement_list_for_store_user(user=request.user).get(pk=movement.pk)
         data = s.StockMovementOutputSerializer(movement).data
         return created(request, data, url_name="stock-movement-detail", pk=movement.pk)
+
+    @extend_schema(summary="Upload a picture of the product (multipart; checked as a real image)",
+                   request={"multipart/form-data": s.ProductImageInputSerializer},
+                   responses={201: s.ProductImageOutputSerializer})  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="images", parser_classes=[MultiPartParser])
+    def images(self, request, pk=None):
+        _require_perm(request, "inventory.add_productimage")
+        product = self.get_object()
+        serializer = s.ProductImageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            image = services.product_image_add(product=product, file=serializer.validated_data["image"],
+                                               alt_text=serializer.validated_data["alt_text"],
+                                               position=serializer.validated_data.get("position"))  # fmt: skip
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return Response(s.ProductImageOutputSerializer(image, context={"request": request}).data, status=201)
 
 
 @extend_schema_view(

@@ -7,7 +7,8 @@
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
 - ``notices``: back-in-stock subscriptions, new-arrival announcements, the low-stock digest;
-- ``reviews``: product reviews.
+- ``reviews``: product reviews;
+- ``images``: product pictures (checked by ``inventory.images``).
 """
 
 from .common import (
@@ -21,6 +22,7 @@ from .discounts import (
     discount_code_check,
     discount_code_use,
 )
+from .images import product_image_add, product_image_delete
 from .ledger import (
     StockMismatch,
     stock_adjust,
@@ -107,6 +109,8 @@ __all__ = [
     "order_line_mark_delivered",
     "order_line_mark_shipped",
     "order_place",
+    "product_image_add",
+    "product_image_delete",
     "product_launches_announce",
     "purchase_order_create",
     "purchase_order_mark_ordered",
