@@ -167,7 +167,10 @@ def test_catalogue_and_product_page_show_responsive_lazy_pictures(client, store)
     page = client.get(reverse("storefront:catalogue")).content.decode()
 
     assert 'alt="A blue mug on a table"' in page
-    assert 'srcset="' in page and " 320w, " in page and " 640w" in page
+    assert 'srcset="' in page
+    assert 'sizes="(min-width: 992px) 25vw' in page
+    assert " 320w, " in page
+    assert " 640w" in page
     assert 'width="320" height="240"' in page
     assert 'loading="lazy"' in page
     assert "The mug from above" not in page  # the card shows the first picture only
