@@ -535,6 +535,57 @@ class ProductImage(models.Model):
         return self.alt_text
 
 
+class InvoiceSeries(models.Model):
+    """A store's invoicing details and the counter its invoice numbers come from.
+
+    ``last_number`` is raised only by ``services.invoices.invoice_issue`` while it holds this
+    row's lock, so numbers are sequential per store and never handed out twice.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="invoice_series")
+    legal_name = models.CharField(max_length=200, blank=True, help_text="Empty = the store's name.")
+    address = models.TextField(blank=True, help_text="The seller's address printed on invoices.")
+    tax_number = models.CharField("VAT / tax number", max_length=40, blank=True)
+    prefix = models.CharField(max_length=12, default="INV-", blank=True, help_text="Printed before the number.")
+    last_number = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "invoice settings"
+        verbose_name_plural = "invoice settings"
+
+    def __str__(self) -> str:
+        return f"Invoice settings of {self.store}"
+
+
+class Invoice(models.Model):
+    """The invoice of one order: its number and the seller's details as they were when issued.
+
+    The money comes from the order (fixed when it was placed), so the invoice always adds up to
+    the order's total to the cent.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invoices")
+    sequence_number = models.PositiveIntegerField()
+    number = models.CharField(max_length=40)
+    seller_name = models.CharField(max_length=200)
+    seller_address = models.TextField(blank=True)
+    seller_tax_number = models.CharField(max_length=40, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sequence_number"], name="inventory_invoice_store_sequence_unique"
+            ),
+            models.CheckConstraint(condition=Q(sequence_number__gt=0), name="inventory_invoice_sequence_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
+
+
 class ReturnRequest(models.Model):
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"

@@ -414,3 +414,38 @@ class ReorderSuggestionOutputSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
         read_only_fields = fields
+
+
+class InvoiceLineOutputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="As prices are shown, after discount.")
+
+
+class TaxBandOutputSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class InvoiceOutputSerializer(serializers.Serializer):
+    """An order's invoice: number, seller, lines, tax per rate and the order's own totals."""
+
+    number = serializers.CharField(source="invoice.number")
+    issued_at = serializers.DateTimeField(source="invoice.issued_at")
+    order = serializers.IntegerField(source="order.pk")
+    seller_name = serializers.CharField(source="invoice.seller_name")
+    seller_address = serializers.CharField(source="invoice.seller_address")
+    seller_tax_number = serializers.CharField(source="invoice.seller_tax_number")
+    prices_include_tax = serializers.BooleanField(source="order.prices_include_tax")
+    lines = InvoiceLineOutputSerializer(many=True)
+    tax_bands = TaxBandOutputSerializer(many=True)
+    subtotal = serializers.DecimalField(source="order.subtotal", max_digits=12, decimal_places=2)
+    discount_total = serializers.DecimalField(source="order.discount_total", max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(source="order.tax_total", max_digits=12, decimal_places=2)
+    shipping_total = serializers.DecimalField(source="order.shipping_total", max_digits=10, decimal_places=2)
+    total = serializers.DecimalField(source="order.total", max_digits=12, decimal_places=2)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.parsers import MultiPartParser
@@ -27,6 +29,7 @@ from helpdesk_project.api import (
 )
 
 from .. import selectors, services
+from ..invoice_pdf import invoice_pdf
 from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
 from ..services import catalogue
 from . import serializers as s
@@ -320,6 +323,28 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
         except ValidationError as exc:
             raise _bad_request(exc) from None
         return Response(s.OrderOutputSerializer(self.get_queryset().get(pk=order.pk)).data)
+
+    def _invoice(self):
+        try:
+            invoice = services.invoice_issue(order=self.get_object())
+        except ValidationError as exc:
+            raise NotFound(" ".join(exc.messages)) from None
+        return services.invoice_document(invoice=invoice)
+
+    @extend_schema(summary="The invoice of your order (issued on first request)", responses=s.InvoiceOutputSerializer)
+    @action(detail=True, methods=["get"])
+    def invoice(self, request, pk=None):
+        return Response(s.InvoiceOutputSerializer(self._invoice()).data)
+
+    @extend_schema(
+        summary="The invoice of your order as a PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"], url_path="invoice/pdf")
+    def invoice_pdf(self, request, pk=None):
+        document = self._invoice()
+        response = HttpResponse(invoice_pdf(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{document.invoice.number}.pdf"'
+        return response
 
 
 @extend_schema_view(
