@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 from sorl.thumbnail import get_thumbnail
 
@@ -55,8 +56,7 @@ def image_check(file) -> str:
     size = getattr(file, "size", None)
     if size is not None and size > max_bytes:
         raise ValidationError(
-            f"The image is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
-            code="too_large",
+            f"The image is {filesizeformat(size)}; the limit is {filesizeformat(max_bytes)}.", code="too_large"
         )
     try:
         file.seek(0)

@@ -90,7 +90,7 @@ def test_admin_inline_refuses_a_file_over_the_size_limit(client, retailer, store
 
     response = client.post(url, data)
 
-    assert "MB; the limit is 0 MB." in response.content.decode()
+    assert "; the limit is 1000\xa0bytes." in response.content.decode()
     assert not ProductImage.objects.exists()
 
 
