@@ -44,7 +44,7 @@ def product_image_add(*, product: Product, file: File, alt_text: str, position: 
         except Exception:
             image.image.delete(save=False)
             raise
-    logger.info("Image %s added to product %s", image.pk, product.pk)
+    logger.debug("Image %s added to product %s", image.pk, product.pk)
     return image
 
 
