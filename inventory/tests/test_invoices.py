@@ -149,3 +149,26 @@ def test_concurrent_invoices_get_consecutive_numbers_on_postgresql():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_invoices_get_consecutive_numbers_on_sqlite():
     _race_for_numbers()
+
+
+@pytest.mark.django_db
+def test_tax_per_rate_adds_up_to_the_orders_tax_when_the_store_rounds_once(store, customer):
+    books = CategoryFactory(slug="books", name="Books")
+    StoreTax.objects.create(store=store, prices_include_tax=True, rounding=StoreTax.Rounding.ORDER)
+    TaxRate.objects.create(store=store, category=None, rate=Decimal("21"))
+    TaxRate.objects.create(store=store, category=books, rate=Decimal("9"))
+    lamp = with_stock(ProductFactory(store=store, price=Decimal("1.00")), 5)
+    novel = with_stock(ProductFactory(store=store, price=Decimal("1.00"), category=books), 5)
+    # Exact tax 0.1736 + 0.0826 = 0.2562: the order charges 0.26, the rates alone round to 0.25.
+    order = place_order(customer, (lamp, 1), (novel, 1))
+
+    doc = services.invoice_document(invoice=services.invoice_issue(order=order))
+
+    assert order.tax_total == Decimal("0.26")
+    assert [(b.rate, b.tax) for b in doc.tax_bands] == [
+        (Decimal("9.00"), Decimal("0.08")),
+        (Decimal("21.00"), Decimal("0.18")),
+    ]
+    assert (
+        order.subtotal + order.tax_total - order.discount_total + order.shipping_total == order.total == Decimal("2.00")
+    )
