@@ -10,8 +10,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
@@ -19,14 +20,19 @@ from accounts.admin_mixins import ChangedValuesAdminMixin, ReadOnlyAdminMixin, S
 from accounts.selectors import user_sees_all_stores
 
 from . import services
+from .images import image_check
+from .invoice_pdf import invoice_pdf
 from .models import (
     BackInStockSubscription,
     BudgetAlert,
     Category,
     DiscountCode,
+    Invoice,
+    InvoiceSeries,
     Order,
     OrderLine,
     Product,
+    ProductImage,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseSpend,
@@ -73,6 +79,39 @@ class AdjustStockForm(forms.Form):
     reason = forms.CharField(max_length=255)
 
 
+class ProductImageForm(forms.ModelForm):
+    class Meta:
+        model = ProductImage
+        fields = ["image", "alt_text", "position"]
+
+    def clean_image(self):
+        # The same check as every other way in (inventory/images.py): a real image within limits.
+        image = self.cleaned_data.get("image")
+        if image and "image" in self.changed_data:
+            image_check(image)
+        return image
+
+
+class ProductImageInline(StoreScopedAdminMixin, admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    store_path = "product__store"
+    extra = 1
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="picture")
+    def preview(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<img src="{}" alt="{}" width="96" height="{}" loading="lazy">',
+            obj.image.url,
+            obj.alt_text,
+            round(96 * obj.height / obj.width) if obj.width else 72,
+        )
+
+
 @admin.register(Product)
 class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportMixin, admin.ModelAdmin):
     resource_classes = [ProductResource]
@@ -99,6 +138,7 @@ class ProductAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, ImportExportM
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ["on_hand", "stock_history", "announced_at", "created_at", "updated_at"]
     actions = ["adjust_stock"]
+    inlines = [ProductImageInline]
     fieldsets = [
         (None, {"fields": ["store", "sku", "name", "slug", "category", "supplier", "description", "image_url"]}),
         ("Pricing", {"fields": ["price", "sale_price", "cost"]}),
@@ -195,8 +235,32 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["store", "customer"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    readonly_fields = [*(f.name for f in Order._meta.fields), "invoice_link"]
     actions = ["mark_shipped", "mark_delivered"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.invoice_view)
+        return [path("<path:object_id>/invoice.pdf", view, name="inventory_order_invoice"), *super().get_urls()]
+
+    def invoice_view(self, request, object_id):
+        """The order's invoice as a PDF (issued on first request), for staff of its store only."""
+        order = self.get_object(request, object_id)  # another store's order: 404
+        if not self.has_view_permission(request, order):
+            raise PermissionDenied
+        try:
+            invoice = services.invoice_issue(order=order)
+        except ValidationError as exc:
+            raise Http404(_errors(exc)) from None
+        response = HttpResponse(invoice_pdf(services.invoice_document(invoice=invoice)), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+    @admin.display(description="invoice")
+    def invoice_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("admin:inventory_order_invoice", args=[obj.pk])
+        return format_html('<a href="{}">Invoice (PDF)</a>', url)
 
     def _lines(self, queryset):
         return OrderLine.objects.filter(order__in=queryset).order_by("order_id", "pk")
@@ -528,6 +592,25 @@ class DiscountCodeAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.Mo
     @admin.display(description="used")
     def uses(self, obj):
         return f"{obj.times_used} / {obj.max_uses}" if obj.max_uses is not None else str(obj.times_used)
+
+
+@admin.register(InvoiceSeries)
+class InvoiceSeriesAdmin(ChangedValuesAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["store", "legal_name", "prefix", "last_number"]
+    list_select_related = ["store"]
+    readonly_fields = ["last_number"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, StoreScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "issued_at", "store", "order", "pdf"]
+    list_filter = ["store"]
+    search_fields = ["number", "order__pk"]
+    list_select_related = ["store", "order"]
+
+    @admin.display(description="PDF")
+    def pdf(self, obj):
+        return format_html('<a href="{}">PDF</a>', reverse("admin:inventory_order_invoice", args=[obj.order_id]))
 
 
 # Forecasting's admin (forecast chart, at-risk list, draft purchase orders) lives in its own module.

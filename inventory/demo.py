@@ -9,6 +9,8 @@ to on_hand. Randomness is seeded: every fresh database gets the same demo.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import random
 from datetime import date, datetime, time, timedelta
@@ -16,6 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
@@ -31,6 +34,7 @@ from .models import (
     Order,
     OrderLine,
     Product,
+    ProductImage,
     PurchaseOrder,
     StockMovement,
     StoreShipping,
@@ -108,6 +112,7 @@ def seed_inventory(report: SeedReport, *, today: date | None = None) -> None:
         products = _seed_products(
             report, rng, store, [categories[c] for c in category_slugs], suppliers, count, prefix, today
         )
+        _seed_images(report, products)
         _seed_history(report, rng, products, today)
         _seed_purchase_orders(report, store, suppliers, today)
     _seed_orders(report, customers, today)
@@ -258,6 +263,39 @@ def _seed_products(report, rng, store, categories, suppliers, count, prefix, tod
             report.count("products")
         products.append(product)
     return products
+
+
+# Tile colours of the demo pictures (dark enough for a white letter at 4.5:1).
+TILE_COLOURS = ["#1d4e89", "#7a1f5c", "#20603d", "#8a3b12", "#4b3f8f", "#0f5e6b", "#6b4e16", "#8f1d2c"]
+
+
+def demo_picture(product: Product) -> ContentFile:
+    """A simple, deterministic 800 x 600 PNG: a coloured tile, a disc and the product's initial."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    digest = hashlib.sha256(product.sku.encode()).digest()
+    colour = TILE_COLOURS[digest[0] % len(TILE_COLOURS)]
+    image = Image.new("RGB", (800, 600), colour)
+    draw = ImageDraw.Draw(image)
+    x, y, r = 250 + digest[1] % 300, 180 + digest[2] % 240, 150 + digest[3] % 90
+    draw.ellipse((x - r, y - r, x + r, y + r), outline="white", width=8)
+    font = ImageFont.load_default(size=300)
+    draw.text((400, 300), product.name[:1].upper(), fill="white", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return ContentFile(buffer.getvalue(), name=f"{product.sku}.png")
+
+
+def _seed_images(report: SeedReport, products: list[Product]) -> None:
+    """One picture per product that has none (a second run adds nothing)."""
+    having = set(ProductImage.objects.filter(product__in=products).values_list("product_id", flat=True))
+    for product in products:
+        if product.pk in having:
+            continue
+        services.product_image_add(
+            product=product, file=demo_picture(product), alt_text=f"{product.name} (illustration)"
+        )
+        report.count("product images")
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

@@ -68,7 +68,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200)
     description = models.TextField(blank=True)
-    # A plain URL keeps images optional and avoids Pillow and upload handling for now.
+    # An external picture, shown only when the product has no uploaded ``ProductImage``.
     image_url = models.URLField("image URL", blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
@@ -505,6 +505,85 @@ class DiscountCode(models.Model):
             raise ValidationError({"value": "A percentage can be at most 100."})
         if self.valid_until and self.valid_from and self.valid_until <= self.valid_from:
             raise ValidationError({"valid_until": "The end must be after the start."})
+
+
+class ProductImage(models.Model):
+    """One picture of a product, shown in ``position`` order (the first on the catalogue card).
+
+    Files are checked as real images by ``inventory.images.image_check`` (Pillow, size and
+    pixel limits) before they are saved; thumbnails are made from them by sorl-thumbnail, in
+    whichever storage ``STORAGES["default"]`` names.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(
+        "alt text", max_length=200, help_text="What the picture shows, for people who cannot see it."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower first; the first is the main picture.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="inventory_productimage_alt_text_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class InvoiceSeries(models.Model):
+    """A store's invoicing details and the counter its invoice numbers come from.
+
+    ``last_number`` is raised only by ``services.invoices.invoice_issue`` while it holds this
+    row's lock, so numbers are sequential per store and never handed out twice.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="invoice_series")
+    legal_name = models.CharField(max_length=200, blank=True, help_text="Empty = the store's name.")
+    address = models.TextField(blank=True, help_text="The seller's address printed on invoices.")
+    tax_number = models.CharField("VAT / tax number", max_length=40, blank=True)
+    prefix = models.CharField(max_length=12, default="INV-", blank=True, help_text="Printed before the number.")
+    last_number = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = "invoice settings"
+        verbose_name_plural = "invoice settings"
+
+    def __str__(self) -> str:
+        return f"Invoice settings of {self.store}"
+
+
+class Invoice(models.Model):
+    """The invoice of one order: its number and the seller's details as they were when issued.
+
+    The money comes from the order (fixed when it was placed), so the invoice always adds up to
+    the order's total to the cent.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="invoice")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invoices")
+    sequence_number = models.PositiveIntegerField()
+    number = models.CharField(max_length=40)
+    seller_name = models.CharField(max_length=200)
+    seller_address = models.TextField(blank=True)
+    seller_tax_number = models.CharField(max_length=40, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "sequence_number"], name="inventory_invoice_store_sequence_unique"
+            ),
+            models.CheckConstraint(condition=Q(sequence_number__gt=0), name="inventory_invoice_sequence_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number}"
 
 
 class ReturnRequest(models.Model):

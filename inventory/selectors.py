@@ -20,6 +20,7 @@ from .models import (
     Order,
     OrderLine,
     Product,
+    ProductImage,
     PurchaseOrder,
     PurchaseOrderLine,
     ReturnRequest,
@@ -48,6 +49,8 @@ def product_list_for_storefront(
     qs = (
         Product.objects.filter(is_active=True, launch_date__lte=today)
         .select_related("store", "category")
+        # Every picture of the listed products in one query (cards show the first).
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")))
         .annotate(effective_price=Coalesce("sale_price", "price"))
     )
     if category is not None:
@@ -174,7 +177,9 @@ def _scoped(qs: QuerySet, user: User, path: str) -> QuerySet:
 
 
 def product_list_for_store_user(*, user: User) -> QuerySet[Product]:
-    return _scoped(Product.objects.select_related("store", "category", "supplier"), user, "store")
+    return _scoped(
+        Product.objects.select_related("store", "category", "supplier").prefetch_related("images"), user, "store"
+    )
 
 
 def stock_movement_list_for_store_user(*, user: User) -> QuerySet[StockMovement]:

@@ -11,12 +11,18 @@ from django.dispatch import receiver
 from accounts.models import Store
 
 from . import storefront_cache
-from .models import Category, Product, PurchaseOrder, PurchaseOrderLine, Review
+from .models import Category, Product, ProductImage, PurchaseOrder, PurchaseOrderLine, Review
 
 
 @receiver([post_save, post_delete], sender=Product)
 def _product_written(sender, instance: Product, **kwargs) -> None:
     storefront_cache.product_changed(instance.pk, listing_changed=True)
+
+
+@receiver([post_save, post_delete], sender=ProductImage)
+def _product_image_written(sender, instance: ProductImage, **kwargs) -> None:
+    # The first picture is on the catalogue card, so the listing changes too.
+    storefront_cache.product_changed(instance.product_id, listing_changed=True)
 
 
 @receiver([post_save, post_delete], sender=Category)

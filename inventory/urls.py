@@ -19,6 +19,8 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
+    path("orders/<int:pk>/invoice/", views.invoice_detail, name="invoice"),
+    path("orders/<int:pk>/invoice.pdf", views.invoice_detail, {"pdf": True}, name="invoice_pdf"),
     path("returns/", views.return_list, name="return_list"),
     path("returns/new/<int:line_pk>/", views.return_create, name="return_create"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services, storefront_cache
 from .cart import Cart, CartError
 from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
+from .invoice_pdf import invoice_pdf
 from .models import Category, CategoryFollow
 
 PAGE_SIZE = 24
@@ -289,6 +291,22 @@ def order_detail(request, pk: int):
             "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
         },
     )
+
+
+@login_required
+def invoice_detail(request, pk: int, pdf: bool = False):
+    """The invoice of the customer's own order (issued on first view); anybody else's id: 404."""
+    order = selectors.order_for_customer(user=request.user, pk=pk)
+    try:
+        invoice = services.invoice_issue(order=order)
+    except services.OrderError as exc:
+        raise Http404(_error_text(exc)) from None
+    document = services.invoice_document(invoice=invoice)
+    if pdf:
+        response = HttpResponse(invoice_pdf(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
+        return response
+    return render(request, "storefront/invoice.html", {"doc": document, "invoice": invoice, "order": order})
 
 
 @login_required

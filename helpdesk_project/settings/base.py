@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "import_export",
+    "sorl.thumbnail",
     # ours
     "accounts",
     "inventory",
@@ -219,6 +220,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Product images (inventory/images.py): uploads larger than this or with more pixels are refused.
+PRODUCT_IMAGE_MAX_BYTES = env.int("PRODUCT_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+PRODUCT_IMAGE_MAX_PIXELS = env.int("PRODUCT_IMAGE_MAX_PIXELS", default=25_000_000)
+# sorl-thumbnail: thumbnails are written to the default storage; which ones exist is kept in its
+# database table with the cache in front (Redis when scaled, so every web process shares it).
+THUMBNAIL_KVSTORE = "sorl.thumbnail.kvstores.cached_db_kvstore.KVStore"
+THUMBNAIL_PRESERVE_FORMAT = True
+THUMBNAIL_QUALITY = 82
+THUMBNAIL_PREFIX = "thumbs/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Embedded: plain storage, served by whitenoise straight from the app and project folders, so

@@ -14,6 +14,7 @@ from ..models import (
     Order,
     OrderLine,
     Product,
+    ProductImage,
     PurchaseOrder,
     PurchaseOrderLine,
     ReturnRequest,
@@ -33,6 +34,29 @@ class CategoryOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProductImageOutputSerializer(serializers.ModelSerializer):
+    """One picture: the original file's absolute URL, its size and alt text (thumbnails are for pages)."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProductImage
+        fields = ["id", "url", "alt_text", "width", "height", "position"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(obj.image.url) if request else obj.image.url
+
+
+class ProductImageInputSerializer(serializers.Serializer):
+    """A picture upload (multipart): the file is checked as a real image by the service."""
+
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or GIF; at most 5 MB and 25 megapixels.")
+    alt_text = serializers.CharField(max_length=200)
+    position = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+
+
 class ProductOutputSerializer(serializers.ModelSerializer):
     store = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
@@ -41,6 +65,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     # Plain text, not format=uri: a product without a picture has an empty value.
     image_url = serializers.CharField(read_only=True, allow_blank=True)
+    images = ProductImageOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Product
@@ -52,6 +77,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "slug",
             "description",
             "image_url",
+            "images",
             "category",
             "price",
             "sale_price",
@@ -258,6 +284,7 @@ class StoreProductOutputSerializer(serializers.ModelSerializer):
     category = serializers.PrimaryKeyRelatedField(read_only=True)
     supplier = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     image_url = serializers.CharField(read_only=True, allow_blank=True)
+    images = ProductImageOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Product
@@ -269,6 +296,7 @@ class StoreProductOutputSerializer(serializers.ModelSerializer):
             "slug",
             "description",
             "image_url",
+            "images",
             "category",
             "supplier",
             "price",
@@ -386,3 +414,38 @@ class ReorderSuggestionOutputSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
         read_only_fields = fields
+
+
+class InvoiceLineOutputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="As prices are shown, after discount.")
+
+
+class TaxBandOutputSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class InvoiceOutputSerializer(serializers.Serializer):
+    """An order's invoice: number, seller, lines, tax per rate and the order's own totals."""
+
+    number = serializers.CharField(source="invoice.number")
+    issued_at = serializers.DateTimeField(source="invoice.issued_at")
+    order = serializers.IntegerField(source="order.pk")
+    seller_name = serializers.CharField(source="invoice.seller_name")
+    seller_address = serializers.CharField(source="invoice.seller_address")
+    seller_tax_number = serializers.CharField(source="invoice.seller_tax_number")
+    prices_include_tax = serializers.BooleanField(source="order.prices_include_tax")
+    lines = InvoiceLineOutputSerializer(many=True)
+    tax_bands = TaxBandOutputSerializer(many=True)
+    subtotal = serializers.DecimalField(source="order.subtotal", max_digits=12, decimal_places=2)
+    discount_total = serializers.DecimalField(source="order.discount_total", max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(source="order.tax_total", max_digits=12, decimal_places=2)
+    shipping_total = serializers.DecimalField(source="order.shipping_total", max_digits=10, decimal_places=2)
+    total = serializers.DecimalField(source="order.total", max_digits=12, decimal_places=2)

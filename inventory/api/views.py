@@ -6,12 +6,15 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from accounts import idempotency
@@ -26,6 +29,7 @@ from helpdesk_project.api import (
 )
 
 from .. import search, selectors, services
+from ..invoice_pdf import invoice_pdf
 from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
 from ..services import catalogue
 from . import serializers as s
@@ -327,6 +331,28 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
             raise _bad_request(exc) from None
         return Response(s.OrderOutputSerializer(self.get_queryset().get(pk=order.pk)).data)
 
+    def _invoice(self):
+        try:
+            invoice = services.invoice_issue(order=self.get_object())
+        except ValidationError as exc:
+            raise NotFound(" ".join(exc.messages)) from None
+        return services.invoice_document(invoice=invoice)
+
+    @extend_schema(summary="The invoice of your order (issued on first request)", responses=s.InvoiceOutputSerializer)
+    @action(detail=True, methods=["get"])
+    def invoice(self, request, pk=None):
+        return Response(s.InvoiceOutputSerializer(self._invoice()).data)
+
+    @extend_schema(
+        summary="The invoice of your order as a PDF", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
+    )
+    @action(detail=True, methods=["get"], url_path="invoice/pdf")
+    def invoice_pdf(self, request, pk=None):
+        document = self._invoice()
+        response = HttpResponse(invoice_pdf(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{document.invoice.number}.pdf"'
+        return response
+
 
 @extend_schema_view(
     list=extend_schema(summary="Your return requests"), retrieve=extend_schema(summary="One of your return requests")
@@ -467,6 +493,23 @@ class StoreProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
         movement = selectors.stock_movement_list_for_store_user(user=request.user).get(pk=movement.pk)
         data = s.StockMovementOutputSerializer(movement).data
         return created(request, data, url_name="stock-movement-detail", pk=movement.pk)
+
+    @extend_schema(summary="Upload a picture of the product (multipart; checked as a real image)",
+                   request={"multipart/form-data": s.ProductImageInputSerializer},
+                   responses={201: s.ProductImageOutputSerializer})  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="images", parser_classes=[MultiPartParser])
+    def images(self, request, pk=None):
+        _require_perm(request, "inventory.add_productimage")
+        product = self.get_object()
+        serializer = s.ProductImageInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            image = services.product_image_add(product=product, file=serializer.validated_data["image"],
+                                               alt_text=serializer.validated_data["alt_text"],
+                                               position=serializer.validated_data.get("position"))  # fmt: skip
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return Response(s.ProductImageOutputSerializer(image, context={"request": request}).data, status=201)
 
 
 @extend_schema_view(

@@ -7,7 +7,9 @@
 - ``returns``: return requests from asking to restocking;
 - ``purchasing``: purchase orders and the monthly budget;
 - ``notices``: back-in-stock subscriptions, new-arrival announcements, the low-stock digest;
-- ``reviews``: product reviews.
+- ``reviews``: product reviews;
+- ``images``: product pictures (checked by ``inventory.images``);
+- ``invoices``: issuing an order's numbered invoice and what it shows.
 """
 
 from .common import (
@@ -21,6 +23,8 @@ from .discounts import (
     discount_code_check,
     discount_code_use,
 )
+from .images import product_image_add, product_image_delete
+from .invoices import InvoiceDocument, invoice_document, invoice_issue
 from .ledger import (
     StockMismatch,
     stock_adjust,
@@ -87,6 +91,7 @@ __all__ = [
     "DeliveryTerms",
     "DiscountError",
     "DiscountOffer",
+    "InvoiceDocument",
     "OrderError",
     "PurchaseLineInput",
     "PurchaseOrderError",
@@ -102,11 +107,15 @@ __all__ = [
     "delivery_terms_for_store",
     "discount_code_check",
     "discount_code_use",
+    "invoice_document",
+    "invoice_issue",
     "month_start",
     "order_cancel",
     "order_line_mark_delivered",
     "order_line_mark_shipped",
     "order_place",
+    "product_image_add",
+    "product_image_delete",
     "product_launches_announce",
     "purchase_order_create",
     "purchase_order_mark_ordered",

@@ -116,6 +116,8 @@ def test_the_history_says_what_changed_from_what(back_office, store):
     data = {k: v for k, v in back_office.get(url).context["adminform"].form.initial.items() if v is not None}
     data.update(category=product.category_id, store=store.pk, launch_date=str(product.launch_date))
     data.update(price="12.50", reorder_point=8)
+    # The pictures inline, left empty.
+    data.update({"images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0", "images-MIN_NUM_FORMS": "0"})
 
     assert back_office.post(url, data).status_code == 302
 

@@ -7,13 +7,14 @@ from django.core.management import call_command
 from django.db.models import Count, F
 
 from inventory import demo, services
-from inventory.models import Order, Product, PurchaseOrder, StockAlert, StockMovement
+from inventory.models import Order, Product, ProductImage, PurchaseOrder, StockAlert, StockMovement
 
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_consistent_and_idempotent(monkeypatch, capsys):
+def test_seed_demo_is_consistent_and_idempotent(monkeypatch, capsys, settings, tmp_path):
     monkeypatch.setattr(demo, "HISTORY_DAYS", 60)  # a shorter year keeps the test quick
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
     call_command("seed_demo")
     counts = (Product.objects.count(), StockMovement.objects.count(), PurchaseOrder.objects.count())
@@ -22,6 +23,9 @@ def test_seed_demo_is_consistent_and_idempotent(monkeypatch, capsys):
     assert "nothing changed" in capsys.readouterr().out
     assert (Product.objects.count(), StockMovement.objects.count(), PurchaseOrder.objects.count()) == counts
     assert counts[0] == 200
+    # Every product has one picture, drawn once (the second run added none).
+    assert ProductImage.objects.count() == 200
+    assert ProductImage.objects.filter(width=800, height=600).exclude(alt_text="").count() == 200
     assert Product.objects.values("store").distinct().count() == 3
     assert services.stock_mismatches() == []
     assert StockMovement.objects.filter(kind="sale").count() > 1000

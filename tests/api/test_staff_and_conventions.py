@@ -231,13 +231,13 @@ def test_store_product_list_takes_the_same_queries_for_more_products(retailer, s
     for _ in range(2):
         ProductFactory(store=store)
     api.get("/api/v1/store-products/")  # the caller's roles, read once per user object
-    # The page's count, and the products with store, category and supplier joined (the caller's
-    # stores are a subquery of both): two, for 2 products or 12.
-    with django_assert_num_queries(2):
+    # The page's count, the products with store, category and supplier joined (the caller's
+    # stores are a subquery of both) and their images prefetched: three, for 2 products or 12.
+    with django_assert_num_queries(3):
         api.get("/api/v1/store-products/")
     for _ in range(10):
         ProductFactory(store=store, supplier=SupplierFactory(store=store))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert api.get("/api/v1/store-products/").json()["count"] == 12
 
 
