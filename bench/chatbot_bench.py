@@ -9,7 +9,7 @@ rolled back. The database is a throw-away SQLite file (``--db``, migrated on sta
 ``DATABASE_URL`` is set.
 
 Sets (never used to fit or calibrate anything; the labelled data for that is chatbot/eval/tuning.tsv):
-  demo      the held-out part of the demo shop's labelled set (chatbot/eval/heldout.tsv), with the
+  demo      the held-out part of the demo shop's labelled set (bench/chatbot_eval/demo_questions.tsv), with the
             demo help centre as ``seed_demo`` loads it and the demo product names;
   bookshop  another shop's help centre (bench/chatbot_eval/bookshop, 24 articles) with 63 customer
             questions written the way customers type and 40 out-of-scope ones.
@@ -135,7 +135,7 @@ def load_set(name: str):
     if name == "demo":
         return (
             None,
-            load_labelled(ROOT / "chatbot" / "eval" / "heldout.tsv"),
+            load_labelled(DATA / "demo_questions.tsv"),
             names(ROOT / "chatbot" / "eval" / "products.txt"),
         )
     return (

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 
 from .content import load_articles
-from .dataset import article_examples, load_product_names, load_split
+from .dataset import article_examples, load_labelled, load_product_names, load_split
 from .decision import DecisionModel, Verdict, load_decision_model
 from .embedder import load_embedder
 from .engine import Analysis, ChatEngine, ConversationContext
@@ -38,6 +38,7 @@ __all__ = [
     "load_articles",
     "load_decision_model",
     "load_embedder",
+    "load_labelled",
     "load_product_names",
     "load_split",
 ]

@@ -1,4 +1,6 @@
-"""The labelled customer messages in ``chatbot/eval/`` (tab-separated: intent, article slug or -, text)."""
+"""The labelled customer messages the engine learns from (``chatbot/eval/tuning.tsv``; tab-separated:
+intent, article slug or -, text). The held-out sets it is measured on live in ``bench/chatbot_eval/``
+and are read with the same :func:`load_labelled`, never at run time."""
 
 from __future__ import annotations
 
@@ -10,14 +12,18 @@ from .text import body_passages, sentences
 from .types import Article, Intent
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
-SPLITS = ("tuning", "heldout")
+SPLITS = ("tuning",)
 
 
 def load_split(name: str, directory: Path = EVAL_DIR) -> list[LabelledMessage]:
     if name not in SPLITS:
         raise ValueError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
+    return load_labelled(directory / f"{name}.tsv")
+
+
+def load_labelled(path: Path) -> list[LabelledMessage]:
     messages = []
-    for number, line in enumerate((directory / f"{name}.tsv").read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         try:
@@ -26,7 +32,7 @@ def load_split(name: str, directory: Path = EVAL_DIR) -> list[LabelledMessage]:
                 LabelledMessage(text=text, intent=Intent(intent), article=None if article == "-" else article)
             )
         except ValueError as exc:
-            raise ValueError(f"{name}.tsv line {number}: {exc}") from exc
+            raise ValueError(f"{path.name} line {number}: {exc}") from exc
     return messages
 
 
