@@ -23,6 +23,7 @@ from . import services
 from .images import image_check
 from .invoice_pdf import invoice_pdf
 from .models import (
+    Address,
     BackInStockSubscription,
     BudgetAlert,
     Category,
@@ -280,6 +281,34 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"{done} line(s) marked delivered.", messages.SUCCESS)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Customers' saved addresses, for ops and superusers only: an address belongs to a customer,
+    not to a store, so no retailer sees them here (their orders show the copy they were sent to).
+    Read-only: customers change their own addresses (storefront and API)."""
+
+    list_display = ["customer", "label", "name", "postcode", "city", "is_default", "created_at"]
+    list_filter = ["is_default"]
+    search_fields = ["customer__email", "name", "postcode", "city"]
+    list_select_related = ["customer"]
+    readonly_fields = [f.name for f in Address._meta.fields]
+
+    def has_module_permission(self, request):
+        return user_sees_all_stores(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return user_sees_all_stores(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

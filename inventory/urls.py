@@ -21,6 +21,10 @@ urlpatterns = [
     path("orders/<int:pk>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<int:pk>/invoice/", views.invoice_detail, name="invoice"),
     path("orders/<int:pk>/invoice.pdf", views.invoice_detail, {"pdf": True}, name="invoice_pdf"),
+    path("addresses/", views.address_list, name="address_list"),
+    path("addresses/<int:pk>/edit/", views.address_edit, name="address_edit"),
+    path("addresses/<int:pk>/delete/", views.address_delete, name="address_delete"),
+    path("addresses/<int:pk>/default/", views.address_make_default, name="address_default"),
     path("returns/", views.return_list, name="return_list"),
     path("returns/new/<int:line_pk>/", views.return_create, name="return_create"),
 ]

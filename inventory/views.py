@@ -16,7 +16,15 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services, storefront_cache
 from .cart import Cart, CartError
-from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
+from .forms import (
+    AddressForm,
+    AddToCartForm,
+    CartUpdateForm,
+    CheckoutForm,
+    NotifyMeForm,
+    ReturnRequestForm,
+    ReviewForm,
+)
 from .invoice_pdf import invoice_pdf
 from .models import Category, CategoryFollow
 
@@ -225,6 +233,19 @@ def cart_update(request):
     return redirect("storefront:cart")
 
 
+def _checkout_delivery(data: dict) -> services.DeliveryDetails:
+    """The delivery the checkout form asked for: a copy of a saved address, or the typed one."""
+    if data.get("saved_address") is not None:
+        return services.address_delivery(data["saved_address"])
+    return services.DeliveryDetails(
+        name=data["delivery_name"],
+        address=data["delivery_address"],
+        postcode=data["delivery_postcode"],
+        city=data["delivery_city"],
+        phone=data["delivery_phone"],
+    )
+
+
 @login_required
 def checkout(request):
     cart = Cart(request.session)
@@ -232,22 +253,20 @@ def checkout(request):
     if not lines:
         messages.info(request, "Your cart is empty.")
         return redirect("storefront:cart")
+    default = selectors.address_list_for_customer(user=request.user).filter(is_default=True).first()
     form = CheckoutForm(
-        request.POST or None, initial={"delivery_name": request.user.name, "delivery_phone": request.user.phone}
+        request.POST or None,
+        user=request.user,
+        initial={"delivery_name": request.user.name, "delivery_phone": request.user.phone, "saved_address": default},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        delivery = _checkout_delivery(data)
         try:
             order = services.order_place(
                 customer=request.user,
                 items=cart.order_items(lines),
-                delivery=services.DeliveryDetails(
-                    name=data["delivery_name"],
-                    address=data["delivery_address"],
-                    postcode=data["delivery_postcode"],
-                    city=data["delivery_city"],
-                    phone=data["delivery_phone"],
-                ),
+                delivery=delivery,
                 payment_method=data["payment_method"],
                 discount_code=data["discount_code"],
             )
@@ -260,12 +279,104 @@ def checkout(request):
         else:
             cart.clear()
             messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
+            if data.get("save_address") and data.get("saved_address") is None:
+                _save_checkout_address(request, delivery)
             return redirect("storefront:order_detail", pk=order.pk)
     return render(
         request,
         "storefront/checkout.html",
         {"form": form, "lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)},
     )
+
+
+def _save_checkout_address(request, delivery: services.DeliveryDetails) -> None:
+    """Save the address typed at checkout, after the order is placed (the order has its own copy,
+    so a refused save, e.g. past the limit, only costs the customer the saving, told as a message)."""
+    try:
+        services.address_create(
+            customer=request.user,
+            data=services.AddressInput(
+                name=delivery.name,
+                address=delivery.address,
+                postcode=delivery.postcode,
+                city=delivery.city,
+                phone=delivery.phone,
+            ),
+        )
+    except services.AddressError as exc:
+        messages.warning(request, f"The address was not saved: {_error_text(exc)}")
+
+
+# --- Saved addresses ----------------------------------------------------------------
+
+
+def _address_input(data: dict) -> services.AddressInput:
+    return services.AddressInput(
+        label=data["label"],
+        name=data["name"],
+        address=data["address"],
+        postcode=data["postcode"],
+        city=data["city"],
+        phone=data["phone"],
+    )
+
+
+@login_required
+def address_list(request):
+    """The customer's saved addresses, with the form to add one."""
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.address_create(
+                customer=request.user,
+                data=_address_input(form.cleaned_data),
+                make_default=form.cleaned_data["make_default"],
+            )
+        except services.AddressError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "Address saved.")
+            return redirect("storefront:address_list")
+    addresses = list(selectors.address_list_for_customer(user=request.user))
+    return render(request, "storefront/address_list.html", {"addresses": addresses, "form": form})
+
+
+@login_required
+def address_edit(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        make_default = form.cleaned_data.get("make_default")
+        # The form worked on a copy of the row: the service re-reads and saves it.
+        address = selectors.address_for_customer(user=request.user, pk=pk)
+        try:
+            services.address_update(address=address, data=_address_input(form.cleaned_data))
+        except services.AddressError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            if make_default:
+                services.address_set_default(address=address)
+            messages.success(request, "Address updated. Orders already placed keep the address they were sent to.")
+            return redirect("storefront:address_list")
+    return render(request, "storefront/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+@require_POST
+def address_delete(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    services.address_delete(address=address)
+    messages.success(request, "Address deleted.")
+    return redirect("storefront:address_list")
+
+
+@login_required
+@require_POST
+def address_make_default(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    services.address_set_default(address=address)
+    messages.success(request, "Default address changed.")
+    return redirect("storefront:address_list")
 
 
 # --- Orders and returns -------------------------------------------------------------

@@ -9,9 +9,20 @@
 - ``notices``: back-in-stock subscriptions, new-arrival announcements, the low-stock digest;
 - ``reviews``: product reviews;
 - ``images``: product pictures (checked by ``inventory.images``);
-- ``invoices``: issuing an order's numbered invoice and what it shows.
+- ``invoices``: issuing an order's numbered invoice and what it shows;
+- ``addresses``: a customer's saved delivery addresses and their default.
 """
 
+from .addresses import (
+    MAX_ADDRESSES,
+    AddressError,
+    AddressInput,
+    address_create,
+    address_delete,
+    address_delivery,
+    address_set_default,
+    address_update,
+)
 from .common import (
     OrderError,
     PurchaseOrderError,
@@ -82,10 +93,13 @@ from .reviews import (
 )
 
 __all__ = [
+    "MAX_ADDRESSES",
     "MAX_LINE_QUANTITY",
     "RETURN_WINDOW_DAYS",
     "SUBSCRIPTION_MAX_AGE",
     "SUBSCRIPTION_SALT",
+    "AddressError",
+    "AddressInput",
     "CartItem",
     "DeliveryDetails",
     "DeliveryTerms",
@@ -99,6 +113,11 @@ __all__ = [
     "StockError",
     "StockMismatch",
     "TaxTerms",
+    "address_create",
+    "address_delete",
+    "address_delivery",
+    "address_set_default",
+    "address_update",
     "back_in_stock_confirm",
     "back_in_stock_subscribe",
     "category_follow",
