@@ -230,9 +230,9 @@ class OrderLineInline(StoreScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "created_at", "store", "customer", "status", "payment_method", "total"]
+    list_display = ["number", "created_at", "store", "buyer", "status", "payment_method", "total"]
     list_filter = ["status", "payment_method", "store"]
-    search_fields = ["pk", "customer__email", "delivery_name"]
+    search_fields = ["pk", "customer__email", "guest_email", "delivery_name"]
     list_select_related = ["store", "customer"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
@@ -255,6 +255,10 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         response = HttpResponse(invoice_pdf(services.invoice_document(invoice=invoice)), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
         return response
+
+    @admin.display(description="buyer", ordering="customer__email")
+    def buyer(self, obj):
+        return obj.customer.email if obj.customer_id else f"{obj.guest_email} (guest)"
 
     @admin.display(description="invoice")
     def invoice_link(self, obj):

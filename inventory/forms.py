@@ -44,6 +44,10 @@ class SavedAddressChoice(forms.ModelChoiceField):
         return obj.one_line
 
 
+class DiscountCodeForm(forms.Form):
+    code = forms.CharField(label="Discount code", max_length=32, required=False)
+
+
 class CheckoutForm(forms.Form):
     """Checkout for a customer (saved addresses, or a new one to save) or a guest (an email)."""
 

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from accounts.forms import SignUpForm
 
 from . import selectors, services, storefront_cache
 from .cart import Cart, CartError
@@ -21,6 +25,7 @@ from .forms import (
     AddToCartForm,
     CartUpdateForm,
     CheckoutForm,
+    DiscountCodeForm,
     NotifyMeForm,
     ReturnRequestForm,
     ReviewForm,
@@ -191,14 +196,42 @@ def product_detail(request, pk: int, slug: str):
 # --- Cart and checkout --------------------------------------------------------------
 
 
+def _cart_buyer(request) -> services.Buyer | None:
+    """Whose per-customer discount limit the cart checks: the customer's; a guest's at checkout."""
+    return services.Buyer.of(customer=request.user) if request.user.is_authenticated else None
+
+
 def cart_view(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    quotes = cart.quotes(lines)
+    code, code_error = cart.discount(lines, buyer=_cart_buyer(request))
+    quotes = cart.quotes(lines, code=code)
     rows = list(zip(lines, quotes["delivery"].lines, strict=True)) if lines else []
     return render(
-        request, "storefront/cart.html", {"lines": lines, "rows": rows, "total": Cart.total(lines), "quotes": quotes}
+        request,
+        "storefront/cart.html",
+        {
+            "lines": lines,
+            "rows": rows,
+            "total": Cart.total(lines),
+            "quotes": quotes,
+            "discount_form": DiscountCodeForm(initial={"code": cart.discount_code}),
+            "discount_code": code,
+            "discount_error": code_error,
+        },
     )
+
+
+@require_POST
+def cart_discount(request):
+    """Remember (or, empty or with "remove", forget) the discount code the cart page shows."""
+    form = DiscountCodeForm(request.POST)
+    cart = Cart(request.session)
+    if "remove" in request.POST or not form.is_valid():
+        cart.set_discount_code("")
+    else:
+        cart.set_discount_code(form.cleaned_data["code"])
+    return redirect("storefront:cart")
 
 
 @require_POST
@@ -246,25 +279,26 @@ def _checkout_delivery(data: dict) -> services.DeliveryDetails:
     )
 
 
-@login_required
 def checkout(request):
+    """Checkout for a logged-in customer or, with an email address, a guest."""
     cart = Cart(request.session)
     lines = cart.lines()
     if not lines:
         messages.info(request, "Your cart is empty.")
         return redirect("storefront:cart")
-    default = selectors.address_list_for_customer(user=request.user).filter(is_default=True).first()
-    form = CheckoutForm(
-        request.POST or None,
-        user=request.user,
-        initial={"delivery_name": request.user.name, "delivery_phone": request.user.phone, "saved_address": default},
-    )
+    user = request.user if request.user.is_authenticated else None
+    initial = {"discount_code": cart.discount_code}
+    if user is not None:
+        default = selectors.address_list_for_customer(user=user).filter(is_default=True).first()
+        initial.update(delivery_name=user.name, delivery_phone=user.phone, saved_address=default)
+    form = CheckoutForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         delivery = _checkout_delivery(data)
         try:
             order = services.order_place(
-                customer=request.user,
+                customer=user,
+                guest_email=data.get("email", ""),
                 items=cart.order_items(lines),
                 delivery=delivery,
                 payment_method=data["payment_method"],
@@ -281,11 +315,19 @@ def checkout(request):
             messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
             if data.get("save_address") and data.get("saved_address") is None:
                 _save_checkout_address(request, delivery)
-            return redirect("storefront:order_detail", pk=order.pk)
+            # A guest's page is the signed link of the confirmation email (the path says it all).
+            return redirect(services.order_page_path(order))
+    code, _ = cart.discount(lines, buyer=_cart_buyer(request))
     return render(
         request,
         "storefront/checkout.html",
-        {"form": form, "lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)},
+        {
+            "form": form,
+            "lines": lines,
+            "total": Cart.total(lines),
+            "quotes": cart.quotes(lines, code=code),
+            "discount_code": code,
+        },
     )
 
 
@@ -402,6 +444,92 @@ def order_detail(request, pk: int):
             "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
         },
     )
+
+
+def _guest_order_page(request, order, token: str, signup_form=None):
+    lines = list(order.lines.all())
+    return render(
+        request,
+        "storefront/order_detail.html",
+        {
+            "order": order,
+            "lines": [(line, 0) for line in lines],
+            "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
+            "guest_token": token,
+            "signup_form": signup_form or (None if request.user.is_authenticated else _claim_signup_form(order)),
+        },
+    )
+
+
+def _claim_signup_form(order, data=None) -> SignUpForm:
+    form = SignUpForm(data, initial={"email": order.guest_email, "name": order.delivery_name})
+    form.helper.form_tag = False
+    return form
+
+
+def _claimed_elsewhere(request, order):
+    """A guest link to an order since claimed: only its account's login shows it."""
+    if request.user.is_authenticated and order.customer_id == request.user.pk:
+        return redirect("storefront:order_detail", pk=order.pk)
+    messages.info(request, "This order is now kept in an account: log in to see it.")
+    return redirect_to_login(reverse("storefront:order_detail", args=[order.pk]))
+
+
+def guest_order(request, token: str):
+    """A guest's order, reached only by the signed link of its confirmation email."""
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    return _guest_order_page(request, order, token)
+
+
+@require_POST
+def guest_order_claim(request, token: str):
+    """Keep a guest order in an account: the logged-in one, or one created here and now.
+
+    Only through the signed link: an account with the same email gets nothing by itself.
+    """
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    if not request.user.is_authenticated:
+        form = _claim_signup_form(order, request.POST)
+        if not form.is_valid():
+            return _guest_order_page(request, order, token, signup_form=form)
+        try:
+            user, _ = services.order_claim_into_new_account(
+                token=token,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+            )
+        except services.OrderError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("storefront:guest_order", token=token)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome! Order {order.number} is now in your account.")
+        return redirect("storefront:order_detail", pk=order.pk)
+    try:
+        services.order_claim(token=token, user=request.user)
+    except services.OrderError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("storefront:guest_order", token=token)
+    messages.success(request, f"Order {order.number} is now in your account.")
+    return redirect("storefront:order_detail", pk=order.pk)
+
+
+@require_POST
+def guest_order_cancel(request, token: str):
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    try:
+        services.order_cancel(order=order, actor=None)
+    except services.OrderError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled.")
+    return redirect("storefront:guest_order", token=token)
 
 
 @login_required

@@ -258,6 +258,22 @@ class OrderInputSerializer(serializers.Serializer):
         return attrs
 
 
+class GuestOrderInputSerializer(OrderInputSerializer):
+    address = None  # a guest has no saved addresses
+    guest_email = serializers.EmailField(help_text="Where the confirmation and the signed link to the order go.")
+
+    def validate(self, attrs):
+        missing = [name for name in DELIVERY_FIELDS if not (attrs.get(name) or "").strip()]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+        return attrs
+
+
+class GuestOrderOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The signed key of GET /guest-orders/{token}/ (also in the email).")
+    order = OrderOutputSerializer()
+
+
 class AddressInputSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=150)

@@ -282,6 +282,81 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(Q(created_at__gte=value) | Q(cancelled_at__gte=value) | Q(pk__in=lines))
 
 
+def _typed_delivery(data: dict) -> services.DeliveryDetails:
+    return services.DeliveryDetails(
+        name=data["delivery_name"],
+        address=data["delivery_address"],
+        postcode=data["delivery_postcode"],
+        city=data["delivery_city"],
+        phone=data["delivery_phone"],
+    )
+
+
+def _items(data: dict) -> list[services.CartItem]:
+    return [
+        services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
+        for i in data["items"]
+    ]
+
+
+@extend_schema(tags=["guest-orders"])
+class GuestOrderViewSet(RateLimitHeadersMixin, viewsets.ViewSet):
+    """Orders without an account: placed with an email, read with the signed token the
+    confirmation email links to, and claimed into an account only with that token."""
+
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "token"
+    lookup_value_regex = r"[^/]+"
+
+    @extend_schema(
+        summary="Place an order as a guest (no account)",
+        request=s.GuestOrderInputSerializer,
+        responses={201: s.GuestOrderOutputSerializer},
+    )
+    def create(self, request):
+        serializer = s.GuestOrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            order = services.order_place(
+                guest_email=data["guest_email"],
+                items=_items(data),
+                delivery=_typed_delivery(data),
+                payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
+            )
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        token = services.guest_order_token(order)
+        placed = services.guest_order_for_token(token)
+        data = s.GuestOrderOutputSerializer({"token": token, "order": placed}).data
+        return created(request, data, url_name="guest-order-detail", pk=token)
+
+    def _guest_order(self, token: str) -> Order:
+        order = services.guest_order_for_token(token)  # forged or expired: 404
+        if not order.is_guest:
+            raise NotFound("This order is now kept in an account: read it from /orders/ with that account.")
+        return order
+
+    @extend_schema(summary="A guest order, by its signed token", responses=s.OrderOutputSerializer)
+    def retrieve(self, request, token=None):
+        return Response(s.OrderOutputSerializer(self._guest_order(token)).data)
+
+    @extend_schema(
+        summary="Keep a guest order in your account (only with its signed token)",
+        request=None,
+        responses=s.OrderOutputSerializer,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def claim(self, request, token=None):
+        self._guest_order(token)
+        try:
+            order = services.order_claim(token=token, user=request.user)
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return Response(s.OrderOutputSerializer(selectors.order_for_customer(user=request.user, pk=order.pk)).data)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Your orders"),
     retrieve=extend_schema(summary="One of your orders", parameters=etag_parameters()),
@@ -308,22 +383,13 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
         serializer = s.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        items = [
-            services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
-            for i in data["items"]
-        ]
+        items = _items(data)
         if "address" in data:
             # Another customer's address id raises Http404 (DRF answers 404), before anything changes.
             address = selectors.address_for_customer(user=request.user, pk=data["address"])
             delivery = services.address_delivery(address)
         else:
-            delivery = services.DeliveryDetails(
-                name=data["delivery_name"],
-                address=data["delivery_address"],
-                postcode=data["delivery_postcode"],
-                city=data["delivery_city"],
-                phone=data["delivery_phone"],
-            )
+            delivery = _typed_delivery(data)
         try:
             order = services.order_place(
                 customer=request.user,
