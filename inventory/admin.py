@@ -23,6 +23,7 @@ from . import services
 from .images import image_check
 from .invoice_pdf import invoice_pdf
 from .models import (
+    Address,
     BackInStockSubscription,
     BudgetAlert,
     Category,
@@ -229,9 +230,9 @@ class OrderLineInline(StoreScopedAdminMixin, admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "created_at", "store", "customer", "status", "payment_method", "total"]
+    list_display = ["number", "created_at", "store", "buyer", "status", "payment_method", "total"]
     list_filter = ["status", "payment_method", "store"]
-    search_fields = ["pk", "customer__email", "delivery_name"]
+    search_fields = ["pk", "customer__email", "guest_email", "delivery_name"]
     list_select_related = ["store", "customer"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline]
@@ -254,6 +255,10 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         response = HttpResponse(invoice_pdf(services.invoice_document(invoice=invoice)), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
         return response
+
+    @admin.display(description="buyer", ordering="customer__email")
+    def buyer(self, obj):
+        return obj.customer.email if obj.customer_id else f"{obj.guest_email} (guest)"
 
     @admin.display(description="invoice")
     def invoice_link(self, obj):
@@ -280,6 +285,34 @@ class OrderAdmin(StoreScopedAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"{done} line(s) marked delivered.", messages.SUCCESS)
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Customers' saved addresses, for ops and superusers only: an address belongs to a customer,
+    not to a store, so no retailer sees them here (their orders show the copy they were sent to).
+    Read-only: customers change their own addresses (storefront and API)."""
+
+    list_display = ["customer", "label", "name", "postcode", "city", "is_default", "created_at"]
+    list_filter = ["is_default"]
+    search_fields = ["customer__email", "name", "postcode", "city"]
+    list_select_related = ["customer"]
+    readonly_fields = [f.name for f in Address._meta.fields]
+
+    def has_module_permission(self, request):
+        return user_sees_all_stores(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return user_sees_all_stores(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

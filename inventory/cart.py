@@ -12,8 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .models import Product
-from .services import MAX_LINE_QUANTITY, CartItem, Quote, delivery_terms_for_store, quote, tax_terms_for_store
+from .models import DiscountCode, Product
+from .services import (
+    MAX_LINE_QUANTITY,
+    Buyer,
+    CartItem,
+    DiscountError,
+    DiscountOffer,
+    Quote,
+    delivery_terms_for_store,
+    discount_code_for_lines,
+    quote,
+    tax_terms_for_store,
+)
 
 SESSION_KEY = "cart"
 
@@ -43,12 +54,19 @@ class Cart:
         data = session.get(SESSION_KEY) or {}
         self.store_id: int | None = data.get("store")
         self.items: dict[str, dict] = data.get("items", {})
+        # The discount code typed on the cart page, kept for checkout (checked again there).
+        self.discount_code: str = data.get("discount_code", "")
 
     def _save(self) -> None:
         if not self.items:
             self.store_id = None
-        self.session[SESSION_KEY] = {"store": self.store_id, "items": self.items}
+        self.session[SESSION_KEY] = {"store": self.store_id, "items": self.items, "discount_code": self.discount_code}
         self.session.modified = True
+
+    def set_discount_code(self, code: str) -> None:
+        """Remember the typed code ("" forgets it); whether it applies is ``discount``'s answer."""
+        self.discount_code = " ".join((code or "").split())[:32]
+        self._save()
 
     def __len__(self) -> int:
         return sum(item["qty"] for item in self.items.values())
@@ -87,6 +105,7 @@ class Cart:
 
     def clear(self) -> None:
         self.items = {}
+        self.discount_code = ""
         self._save()
 
     def lines(self) -> list[CartLine]:
@@ -108,14 +127,36 @@ class Cart:
     def total(lines: list[CartLine]) -> Decimal:
         return sum((line.line_total for line in lines), Decimal("0"))
 
-    def quotes(self, lines: list[CartLine]) -> dict[str, Quote]:
-        """The cart priced for delivery and for pickup, as ``order_place`` will price it."""
+    @staticmethod
+    def _priced(lines: list[CartLine]) -> list[tuple[Product, int, Decimal]]:
+        return [(line.product, line.quantity, line.unit_price) for line in lines]
+
+    def discount(self, lines: list[CartLine], *, buyer: Buyer | None) -> tuple[DiscountCode | None, str]:
+        """The remembered code checked as checkout will check it (``discount_code_for_lines``):
+        ``(code, "")`` when it applies, ``(None, why not)`` when refused, ``(None, "")`` if none.
+
+        ``buyer`` None (a guest before checkout) leaves the per-customer limit to checkout.
+        """
+        if not lines or not self.discount_code:
+            return None, ""
+        try:
+            code = discount_code_for_lines(
+                store_id=lines[0].product.store_id, code=self.discount_code, buyer=buyer, lines=self._priced(lines)
+            )
+        except DiscountError as exc:
+            return None, " ".join(exc.messages)
+        return code, ""
+
+    def quotes(self, lines: list[CartLine], *, code: DiscountCode | None = None) -> dict[str, Quote]:
+        """The cart priced for delivery and for pickup, as ``order_place`` will price it
+        (with ``code`` from ``discount``, the same check and the same ``quote``)."""
         if not lines:
             return {}
         store_id = lines[0].product.store_id
         terms, tax = delivery_terms_for_store(store_id), tax_terms_for_store(store_id)
-        priced = [(line.product, line.quantity, line.unit_price) for line in lines]
+        priced = self._priced(lines)
+        offer = DiscountOffer(code) if code else None
         return {
-            "delivery": quote(lines=priced, delivery=terms, pickup=False, tax=tax),
-            "pickup": quote(lines=priced, delivery=terms, pickup=True, tax=tax),
+            "delivery": quote(lines=priced, delivery=terms, pickup=False, tax=tax, discount=offer),
+            "pickup": quote(lines=priced, delivery=terms, pickup=True, tax=tax, discount=offer),
         }

@@ -210,7 +210,13 @@ class Order(models.Model):
         PAY_AT_PICKUP = "pickup", "Pay at pickup"
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # The buyer: a customer's account, or (guest checkout) only an email address; never both,
+    # never neither (CHECK below). A guest who later claims the order through the signed link
+    # of its confirmation email becomes its customer and the guest email is cleared.
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    guest_email = models.EmailField(blank=True, help_text="Who bought as a guest (no account).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLACED)
     payment_method = models.CharField(max_length=6, choices=PaymentMethod.choices)
     delivery_name = models.CharField(max_length=150)
@@ -258,10 +264,27 @@ class Order(models.Model):
                 condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
                 name="inventory_order_cancelled_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(customer__isnull=False, guest_email="") | (Q(customer__isnull=True) & ~Q(guest_email="")),
+                name="inventory_order_customer_or_guest",
+            ),
+        ]
+        indexes = [
+            # Per-customer discount limits count a guest's orders by email (services/discounts.py).
+            models.Index(Upper("guest_email"), name="inventory_order_guest_email_up"),
         ]
 
     def __str__(self) -> str:
         return f"Order {self.number}" if self.pk else "New order"
+
+    @property
+    def buyer_email(self) -> str:
+        """Where the order's emails go: the customer's address, or the guest's."""
+        return self.customer.email if self.customer_id else self.guest_email
+
+    @property
+    def is_guest(self) -> bool:
+        return self.customer_id is None
 
     @property
     def number(self) -> str:
@@ -278,6 +301,46 @@ class Order(models.Model):
     def is_pickup(self) -> bool:
         """Pay at pickup means collect at the shop: no delivery, no delivery fee."""
         return self.payment_method == self.PaymentMethod.PAY_AT_PICKUP
+
+
+class Address(models.Model):
+    """A delivery address a customer saved; at most one is their default (partial UNIQUE).
+
+    An order copies the address into its own ``delivery_*`` fields when it is placed, so
+    editing or deleting an address later never rewrites an order.
+    """
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=40, blank=True, help_text="Home, work… (optional).")
+    name = models.CharField(max_length=150)
+    address = models.TextField()
+    postcode = models.CharField(max_length=16)
+    city = models.CharField(max_length=80)
+    phone = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+        ordering = ["-is_default", "-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(is_default=True), name="inventory_address_one_default"
+            ),
+            models.CheckConstraint(
+                condition=~Q(name="") & ~Q(address="") & ~Q(postcode="") & ~Q(city=""),
+                name="inventory_address_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.one_line
+
+    @property
+    def one_line(self) -> str:
+        street = " ".join(self.address.split())
+        prefix = f"{self.label}: " if self.label else ""
+        return f"{prefix}{self.name}, {street}, {self.postcode} {self.city}"
 
 
 class OrderLine(models.Model):

@@ -15,6 +15,7 @@ from accounts.selectors import store_list_for_user, user_sees_all_stores
 
 from . import search
 from .models import (
+    Address,
     Category,
     DemandForecast,
     Order,
@@ -161,6 +162,19 @@ def order_line_for_customer(*, user: User, pk: int) -> OrderLine:
     if line is None:
         raise Http404("No such order line.")
     return line
+
+
+def address_list_for_customer(*, user: User) -> QuerySet[Address]:
+    """The customer's saved addresses, the default first."""
+    return Address.objects.filter(customer=user)
+
+
+def address_for_customer(*, user: User, pk: int) -> Address:
+    """One of the customer's own addresses; anybody else's id answers 404."""
+    address = address_list_for_customer(user=user).filter(pk=pk).first()
+    if address is None:
+        raise Http404("No such address.")
+    return address
 
 
 def return_list_for_customer(*, user: User) -> QuerySet[ReturnRequest]:

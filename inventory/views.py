@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -14,9 +16,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.forms import SignUpForm
+
 from . import selectors, services, storefront_cache
 from .cart import Cart, CartError
-from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, NotifyMeForm, ReturnRequestForm, ReviewForm
+from .forms import (
+    AddressForm,
+    AddToCartForm,
+    CartUpdateForm,
+    CheckoutForm,
+    DiscountCodeForm,
+    NotifyMeForm,
+    ReturnRequestForm,
+    ReviewForm,
+)
 from .invoice_pdf import invoice_pdf
 from .models import Category, CategoryFollow
 
@@ -183,14 +196,42 @@ def product_detail(request, pk: int, slug: str):
 # --- Cart and checkout --------------------------------------------------------------
 
 
+def _cart_buyer(request) -> services.Buyer | None:
+    """Whose per-customer discount limit the cart checks: the customer's; a guest's at checkout."""
+    return services.Buyer.of(customer=request.user) if request.user.is_authenticated else None
+
+
 def cart_view(request):
     cart = Cart(request.session)
     lines = cart.lines()
-    quotes = cart.quotes(lines)
+    code, code_error = cart.discount(lines, buyer=_cart_buyer(request))
+    quotes = cart.quotes(lines, code=code)
     rows = list(zip(lines, quotes["delivery"].lines, strict=True)) if lines else []
     return render(
-        request, "storefront/cart.html", {"lines": lines, "rows": rows, "total": Cart.total(lines), "quotes": quotes}
+        request,
+        "storefront/cart.html",
+        {
+            "lines": lines,
+            "rows": rows,
+            "total": Cart.total(lines),
+            "quotes": quotes,
+            "discount_form": DiscountCodeForm(initial={"code": cart.discount_code}),
+            "discount_code": code,
+            "discount_error": code_error,
+        },
     )
+
+
+@require_POST
+def cart_discount(request):
+    """Remember (or, empty or with "remove", forget) the discount code the cart page shows."""
+    form = DiscountCodeForm(request.POST)
+    cart = Cart(request.session)
+    if "remove" in request.POST or not form.is_valid():
+        cart.set_discount_code("")
+    else:
+        cart.set_discount_code(form.cleaned_data["code"])
+    return redirect("storefront:cart")
 
 
 @require_POST
@@ -225,29 +266,41 @@ def cart_update(request):
     return redirect("storefront:cart")
 
 
-@login_required
+def _checkout_delivery(data: dict) -> services.DeliveryDetails:
+    """The delivery the checkout form asked for: a copy of a saved address, or the typed one."""
+    if data.get("saved_address") is not None:
+        return services.address_delivery(data["saved_address"])
+    return services.DeliveryDetails(
+        name=data["delivery_name"],
+        address=data["delivery_address"],
+        postcode=data["delivery_postcode"],
+        city=data["delivery_city"],
+        phone=data["delivery_phone"],
+    )
+
+
 def checkout(request):
+    """Checkout for a logged-in customer or, with an email address, a guest."""
     cart = Cart(request.session)
     lines = cart.lines()
     if not lines:
         messages.info(request, "Your cart is empty.")
         return redirect("storefront:cart")
-    form = CheckoutForm(
-        request.POST or None, initial={"delivery_name": request.user.name, "delivery_phone": request.user.phone}
-    )
+    user = request.user if request.user.is_authenticated else None
+    initial = {"discount_code": cart.discount_code}
+    if user is not None:
+        default = selectors.address_list_for_customer(user=user).filter(is_default=True).first()
+        initial.update(delivery_name=user.name, delivery_phone=user.phone, saved_address=default)
+    form = CheckoutForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        delivery = _checkout_delivery(data)
         try:
             order = services.order_place(
-                customer=request.user,
+                customer=user,
+                guest_email=data.get("email", ""),
                 items=cart.order_items(lines),
-                delivery=services.DeliveryDetails(
-                    name=data["delivery_name"],
-                    address=data["delivery_address"],
-                    postcode=data["delivery_postcode"],
-                    city=data["delivery_city"],
-                    phone=data["delivery_phone"],
-                ),
+                delivery=delivery,
                 payment_method=data["payment_method"],
                 discount_code=data["discount_code"],
             )
@@ -260,12 +313,112 @@ def checkout(request):
         else:
             cart.clear()
             messages.success(request, f"Thank you! Order {order.number} is placed; a confirmation email is on its way.")
-            return redirect("storefront:order_detail", pk=order.pk)
+            if data.get("save_address") and data.get("saved_address") is None:
+                _save_checkout_address(request, delivery)
+            # A guest's page is the signed link of the confirmation email (the path says it all).
+            return redirect(services.order_page_path(order))
+    code, _ = cart.discount(lines, buyer=_cart_buyer(request))
     return render(
         request,
         "storefront/checkout.html",
-        {"form": form, "lines": lines, "total": Cart.total(lines), "quotes": cart.quotes(lines)},
+        {
+            "form": form,
+            "lines": lines,
+            "total": Cart.total(lines),
+            "quotes": cart.quotes(lines, code=code),
+            "discount_code": code,
+        },
     )
+
+
+def _save_checkout_address(request, delivery: services.DeliveryDetails) -> None:
+    """Save the address typed at checkout, after the order is placed (the order has its own copy,
+    so a refused save, e.g. past the limit, only costs the customer the saving, told as a message)."""
+    try:
+        services.address_create(
+            customer=request.user,
+            data=services.AddressInput(
+                name=delivery.name,
+                address=delivery.address,
+                postcode=delivery.postcode,
+                city=delivery.city,
+                phone=delivery.phone,
+            ),
+        )
+    except services.AddressError as exc:
+        messages.warning(request, f"The address was not saved: {_error_text(exc)}")
+
+
+# --- Saved addresses ----------------------------------------------------------------
+
+
+def _address_input(data: dict) -> services.AddressInput:
+    return services.AddressInput(
+        label=data["label"],
+        name=data["name"],
+        address=data["address"],
+        postcode=data["postcode"],
+        city=data["city"],
+        phone=data["phone"],
+    )
+
+
+@login_required
+def address_list(request):
+    """The customer's saved addresses, with the form to add one."""
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.address_create(
+                customer=request.user,
+                data=_address_input(form.cleaned_data),
+                make_default=form.cleaned_data["make_default"],
+            )
+        except services.AddressError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            messages.success(request, "Address saved.")
+            return redirect("storefront:address_list")
+    addresses = list(selectors.address_list_for_customer(user=request.user))
+    return render(request, "storefront/address_list.html", {"addresses": addresses, "form": form})
+
+
+@login_required
+def address_edit(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        make_default = form.cleaned_data.get("make_default")
+        # The form worked on a copy of the row: the service re-reads and saves it.
+        address = selectors.address_for_customer(user=request.user, pk=pk)
+        try:
+            services.address_update(address=address, data=_address_input(form.cleaned_data))
+        except services.AddressError as exc:
+            form.add_error(None, _error_text(exc))
+        else:
+            if make_default:
+                services.address_set_default(address=address)
+            messages.success(request, "Address updated. Orders already placed keep the address they were sent to.")
+            return redirect("storefront:address_list")
+    return render(request, "storefront/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+@require_POST
+def address_delete(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    services.address_delete(address=address)
+    messages.success(request, "Address deleted.")
+    return redirect("storefront:address_list")
+
+
+@login_required
+@require_POST
+def address_make_default(request, pk: int):
+    address = selectors.address_for_customer(user=request.user, pk=pk)
+    services.address_set_default(address=address)
+    messages.success(request, "Default address changed.")
+    return redirect("storefront:address_list")
 
 
 # --- Orders and returns -------------------------------------------------------------
@@ -291,6 +444,92 @@ def order_detail(request, pk: int):
             "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
         },
     )
+
+
+def _guest_order_page(request, order, token: str, signup_form=None):
+    lines = list(order.lines.all())
+    return render(
+        request,
+        "storefront/order_detail.html",
+        {
+            "order": order,
+            "lines": [(line, 0) for line in lines],
+            "can_cancel": order.status == order.Status.PLACED and all(ln.status == ln.Status.PENDING for ln in lines),
+            "guest_token": token,
+            "signup_form": signup_form or (None if request.user.is_authenticated else _claim_signup_form(order)),
+        },
+    )
+
+
+def _claim_signup_form(order, data=None) -> SignUpForm:
+    form = SignUpForm(data, initial={"email": order.guest_email, "name": order.delivery_name})
+    form.helper.form_tag = False
+    return form
+
+
+def _claimed_elsewhere(request, order):
+    """A guest link to an order since claimed: only its account's login shows it."""
+    if request.user.is_authenticated and order.customer_id == request.user.pk:
+        return redirect("storefront:order_detail", pk=order.pk)
+    messages.info(request, "This order is now kept in an account: log in to see it.")
+    return redirect_to_login(reverse("storefront:order_detail", args=[order.pk]))
+
+
+def guest_order(request, token: str):
+    """A guest's order, reached only by the signed link of its confirmation email."""
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    return _guest_order_page(request, order, token)
+
+
+@require_POST
+def guest_order_claim(request, token: str):
+    """Keep a guest order in an account: the logged-in one, or one created here and now.
+
+    Only through the signed link: an account with the same email gets nothing by itself.
+    """
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    if not request.user.is_authenticated:
+        form = _claim_signup_form(order, request.POST)
+        if not form.is_valid():
+            return _guest_order_page(request, order, token, signup_form=form)
+        try:
+            user, _ = services.order_claim_into_new_account(
+                token=token,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+            )
+        except services.OrderError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("storefront:guest_order", token=token)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome! Order {order.number} is now in your account.")
+        return redirect("storefront:order_detail", pk=order.pk)
+    try:
+        services.order_claim(token=token, user=request.user)
+    except services.OrderError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("storefront:guest_order", token=token)
+    messages.success(request, f"Order {order.number} is now in your account.")
+    return redirect("storefront:order_detail", pk=order.pk)
+
+
+@require_POST
+def guest_order_cancel(request, token: str):
+    order = services.guest_order_for_token(token)
+    if not order.is_guest:
+        return _claimed_elsewhere(request, order)
+    try:
+        services.order_cancel(order=order, actor=None)
+    except services.OrderError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled.")
+    return redirect("storefront:guest_order", token=token)
 
 
 @login_required

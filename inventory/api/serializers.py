@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
+    Address,
     Category,
     DemandForecast,
     Order,
@@ -23,6 +24,8 @@ from ..models import (
     Supplier,
 )
 from ..services import MAX_LINE_QUANTITY
+
+DELIVERY_FIELDS = ["delivery_name", "delivery_address", "delivery_postcode", "delivery_city"]
 
 # --- Output -------------------------------------------------------------------------
 
@@ -204,6 +207,13 @@ class OrderOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AddressOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Address
+        fields = ["id", "label", "name", "address", "postcode", "city", "phone", "is_default", "created_at"]
+        read_only_fields = fields
+
+
 class ReturnOutputSerializer(serializers.ModelSerializer):
     order = serializers.IntegerField(source="order_line.order_id", read_only=True)
 
@@ -225,13 +235,53 @@ class OrderItemInputSerializer(serializers.Serializer):
 
 class OrderInputSerializer(serializers.Serializer):
     items = OrderItemInputSerializer(many=True, allow_empty=False)
-    delivery_name = serializers.CharField(max_length=150)
-    delivery_address = serializers.CharField()
-    delivery_postcode = serializers.CharField(max_length=16)
-    delivery_city = serializers.CharField(max_length=80)
+    address = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="One of your saved addresses (its copy goes on the order) instead of the delivery_* fields; "
+        "another customer's id answers 404.",
+    )
+    delivery_name = serializers.CharField(max_length=150, required=False)
+    delivery_address = serializers.CharField(required=False)
+    delivery_postcode = serializers.CharField(max_length=16, required=False)
+    delivery_city = serializers.CharField(max_length=80, required=False)
     delivery_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
     discount_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if "address" in attrs:
+            return attrs
+        missing = [name for name in DELIVERY_FIELDS if not (attrs.get(name) or "").strip()]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, "Required unless you give a saved address."))
+        return attrs
+
+
+class GuestOrderInputSerializer(OrderInputSerializer):
+    address = None  # a guest has no saved addresses
+    guest_email = serializers.EmailField(help_text="Where the confirmation and the signed link to the order go.")
+
+    def validate(self, attrs):
+        missing = [name for name in DELIVERY_FIELDS if not (attrs.get(name) or "").strip()]
+        if missing:
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required."))
+        return attrs
+
+
+class GuestOrderOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The signed key of GET /guest-orders/{token}/ (also in the email).")
+    order = OrderOutputSerializer()
+
+
+class AddressInputSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=150)
+    address = serializers.CharField()
+    postcode = serializers.CharField(max_length=16)
+    city = serializers.CharField(max_length=80)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    is_default = serializers.BooleanField(required=False, default=False, help_text="Make it your default address.")
 
 
 class ReturnInputSerializer(serializers.Serializer):

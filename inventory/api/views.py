@@ -30,7 +30,17 @@ from helpdesk_project.api import (
 
 from .. import search, selectors, services
 from ..invoice_pdf import invoice_pdf
-from ..models import Category, DemandForecast, Order, OrderLine, Product, ReturnRequest, StockMovement, Supplier
+from ..models import (
+    Address,
+    Category,
+    DemandForecast,
+    Order,
+    OrderLine,
+    Product,
+    ReturnRequest,
+    StockMovement,
+    Supplier,
+)
 from ..services import catalogue
 from . import serializers as s
 
@@ -278,6 +288,81 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(Q(created_at__gte=value) | Q(cancelled_at__gte=value) | Q(pk__in=lines))
 
 
+def _typed_delivery(data: dict) -> services.DeliveryDetails:
+    return services.DeliveryDetails(
+        name=data["delivery_name"],
+        address=data["delivery_address"],
+        postcode=data["delivery_postcode"],
+        city=data["delivery_city"],
+        phone=data["delivery_phone"],
+    )
+
+
+def _items(data: dict) -> list[services.CartItem]:
+    return [
+        services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
+        for i in data["items"]
+    ]
+
+
+@extend_schema(tags=["guest-orders"])
+class GuestOrderViewSet(RateLimitHeadersMixin, viewsets.ViewSet):
+    """Orders without an account: placed with an email, read with the signed token the
+    confirmation email links to, and claimed into an account only with that token."""
+
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "token"
+    lookup_value_regex = r"[^/]+"
+
+    @extend_schema(
+        summary="Place an order as a guest (no account)",
+        request=s.GuestOrderInputSerializer,
+        responses={201: s.GuestOrderOutputSerializer},
+    )
+    def create(self, request):
+        serializer = s.GuestOrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            order = services.order_place(
+                guest_email=data["guest_email"],
+                items=_items(data),
+                delivery=_typed_delivery(data),
+                payment_method=data["payment_method"],
+                discount_code=data["discount_code"],
+            )
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        token = services.guest_order_token(order)
+        placed = services.guest_order_for_token(token)
+        data = s.GuestOrderOutputSerializer({"token": token, "order": placed}).data
+        return created(request, data, url_name="guest-order-detail", pk=token)
+
+    def _guest_order(self, token: str) -> Order:
+        order = services.guest_order_for_token(token)  # forged or expired: 404
+        if not order.is_guest:
+            raise NotFound("This order is now kept in an account: read it from /orders/ with that account.")
+        return order
+
+    @extend_schema(summary="A guest order, by its signed token", responses=s.OrderOutputSerializer)
+    def retrieve(self, request, token=None):
+        return Response(s.OrderOutputSerializer(self._guest_order(token)).data)
+
+    @extend_schema(
+        summary="Keep a guest order in your account (only with its signed token)",
+        request=None,
+        responses=s.OrderOutputSerializer,
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def claim(self, request, token=None):
+        self._guest_order(token)
+        try:
+            order = services.order_claim(token=token, user=request.user)
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return Response(s.OrderOutputSerializer(selectors.order_for_customer(user=request.user, pk=order.pk)).data)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Your orders"),
     retrieve=extend_schema(summary="One of your orders", parameters=etag_parameters()),
@@ -304,21 +389,18 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
         serializer = s.OrderInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        items = [
-            services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
-            for i in data["items"]
-        ]
+        items = _items(data)
+        if "address" in data:
+            # Another customer's address id raises Http404 (DRF answers 404), before anything changes.
+            address = selectors.address_for_customer(user=request.user, pk=data["address"])
+            delivery = services.address_delivery(address)
+        else:
+            delivery = _typed_delivery(data)
         try:
             order = services.order_place(
                 customer=request.user,
                 items=items,
-                delivery=services.DeliveryDetails(
-                    name=data["delivery_name"],
-                    address=data["delivery_address"],
-                    postcode=data["delivery_postcode"],
-                    city=data["delivery_city"],
-                    phone=data["delivery_phone"],
-                ),
+                delivery=delivery,
                 payment_method=data["payment_method"],
                 discount_code=data["discount_code"],
             )
@@ -358,6 +440,67 @@ class OrderViewSet(RateLimitHeadersMixin, mixins.CreateModelMixin, viewsets.Read
         response = HttpResponse(invoice_pdf(document), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="invoice-{document.invoice.number}.pdf"'
         return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your saved delivery addresses (the default first)"),
+    retrieve=extend_schema(summary="One of your saved addresses"),
+    destroy=extend_schema(summary="Delete a saved address (orders keep their copy)"),
+)
+@extend_schema(tags=["addresses"])
+class AddressViewSet(
+    RateLimitHeadersMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Your saved delivery addresses; orders copy one when placed, so edits never rewrite an order."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = s.AddressOutputSerializer
+    queryset = Address.objects.none()  # the schema's model; requests use get_queryset()
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.address_list_for_customer(user=self.request.user)
+
+    def _input(self, request) -> tuple[services.AddressInput, bool]:
+        serializer = s.AddressInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        make_default = data.pop("is_default")
+        return services.AddressInput(**data), make_default
+
+    @extend_schema(
+        summary="Save an address", request=s.AddressInputSerializer, responses={201: s.AddressOutputSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        data, make_default = self._input(request)
+        try:
+            address = services.address_create(customer=request.user, data=data, make_default=make_default)
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        return created(request, s.AddressOutputSerializer(address).data, url_name="address-detail", pk=address.pk)
+
+    @extend_schema(
+        summary="Change a saved address", request=s.AddressInputSerializer, responses=s.AddressOutputSerializer
+    )
+    def update(self, request, pk=None):
+        address = self.get_object()  # another customer's id: 404, before the input is read
+        data, make_default = self._input(request)
+        try:
+            address = services.address_update(address=address, data=data)
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        if make_default:
+            services.address_set_default(address=address)
+        return Response(s.AddressOutputSerializer(self.get_queryset().get(pk=address.pk)).data)
+
+    def perform_destroy(self, instance):
+        services.address_delete(address=instance)
+
+    @extend_schema(summary="Make it your default address", request=None, responses=s.AddressOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="default")
+    def make_default(self, request, pk=None):
+        address = services.address_set_default(address=self.get_object())
+        return Response(s.AddressOutputSerializer(address).data)
 
 
 @extend_schema_view(

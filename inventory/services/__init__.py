@@ -9,10 +9,23 @@
 - ``notices``: back-in-stock subscriptions, new-arrival announcements, the low-stock digest;
 - ``reviews``: product reviews;
 - ``images``: product pictures (checked by ``inventory.images``);
-- ``invoices``: issuing an order's numbered invoice and what it shows.
+- ``invoices``: issuing an order's numbered invoice and what it shows;
+- ``addresses``: a customer's saved delivery addresses and their default;
+- ``guests``: the signed link to a guest's order and claiming it into an account.
 """
 
+from .addresses import (
+    MAX_ADDRESSES,
+    AddressError,
+    AddressInput,
+    address_create,
+    address_delete,
+    address_delivery,
+    address_set_default,
+    address_update,
+)
 from .common import (
+    Buyer,
     OrderError,
     PurchaseOrderError,
     StockError,
@@ -21,7 +34,16 @@ from .discounts import (
     DiscountError,
     DiscountOffer,
     discount_code_check,
+    discount_code_for_lines,
     discount_code_use,
+)
+from .guests import (
+    GUEST_ORDER_MAX_AGE,
+    guest_order_for_token,
+    guest_order_token,
+    order_claim,
+    order_claim_into_new_account,
+    order_page_path,
 )
 from .images import product_image_add, product_image_delete
 from .invoices import InvoiceDocument, invoice_document, invoice_issue
@@ -82,10 +104,15 @@ from .reviews import (
 )
 
 __all__ = [
+    "GUEST_ORDER_MAX_AGE",
+    "MAX_ADDRESSES",
     "MAX_LINE_QUANTITY",
     "RETURN_WINDOW_DAYS",
     "SUBSCRIPTION_MAX_AGE",
     "SUBSCRIPTION_SALT",
+    "AddressError",
+    "AddressInput",
+    "Buyer",
     "CartItem",
     "DeliveryDetails",
     "DeliveryTerms",
@@ -99,6 +126,11 @@ __all__ = [
     "StockError",
     "StockMismatch",
     "TaxTerms",
+    "address_create",
+    "address_delete",
+    "address_delivery",
+    "address_set_default",
+    "address_update",
     "back_in_stock_confirm",
     "back_in_stock_subscribe",
     "category_follow",
@@ -106,13 +138,19 @@ __all__ = [
     "customer_received_product",
     "delivery_terms_for_store",
     "discount_code_check",
+    "discount_code_for_lines",
     "discount_code_use",
+    "guest_order_for_token",
+    "guest_order_token",
     "invoice_document",
     "invoice_issue",
     "month_start",
     "order_cancel",
+    "order_claim",
+    "order_claim_into_new_account",
     "order_line_mark_delivered",
     "order_line_mark_shipped",
+    "order_page_path",
     "order_place",
     "product_image_add",
     "product_image_delete",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from dataclasses import dataclass
 
-from accounts.models import Notification
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.models import Notification, User
 
 EMAIL = Notification.Channel.EMAIL
 
@@ -19,6 +22,38 @@ class OrderError(ValidationError):
 
 class PurchaseOrderError(ValidationError):
     pass
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who buys: a customer's account, or a guest known only by an email address (never both)."""
+
+    customer: User | None
+    email: str
+
+    @classmethod
+    def of(cls, *, customer: User | None = None, guest_email: str = "") -> Buyer:
+        """The buyer of an order placed by ``customer``, or by a guest at ``guest_email``.
+
+        Raises ``OrderError`` for neither, both, or an address that is not an email address.
+        """
+        guest_email = (guest_email or "").strip()
+        if customer is not None:
+            if guest_email:
+                raise OrderError("An order is placed by a customer or by a guest email, not both.")
+            return cls(customer=customer, email=customer.email)
+        if not guest_email:
+            raise OrderError("Enter your email address to order without an account.", code="guest_email")
+        try:
+            validate_email(guest_email)
+        except ValidationError:
+            raise OrderError("Enter a valid email address.", code="guest_email") from None
+        local, _, domain = guest_email.rpartition("@")
+        return cls(customer=None, email=f"{local}@{domain.lower()}")
+
+    @property
+    def is_guest(self) -> bool:
+        return self.customer is None
 
 
 def positive_int(value, *, what: str = "Quantity", error=StockError) -> int:

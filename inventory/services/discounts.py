@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -9,11 +10,11 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
 from helpdesk_project.templatetags.money import money
 
-from ..models import DiscountCode, Order
-from .common import OrderError
+from ..models import DiscountCode, Order, Product
+from .common import Buyer, OrderError
+from .pricing import ZERO, to_cents
 
 
 class DiscountError(OrderError):
@@ -32,12 +33,27 @@ class DiscountOffer:
         return self.code.value
 
 
-def discount_code_check(
-    *, store_id: int, code: str, customer: User, goods: Decimal, now: datetime | None = None
-) -> DiscountCode:
-    """The store's code typed as ``code`` if ``customer`` may use it on ``goods`` now, else ``DiscountError``.
+def discount_code_for_lines(
+    *, store_id: int, code: str, buyer: Buyer | None, lines: Sequence[tuple[Product, int, Decimal]]
+) -> DiscountCode | None:
+    """The code typed for ``(product, quantity, unit price)`` lines, checked; None if none was typed.
 
-    A read: the use itself is counted by ``discount_code_use`` inside the order's transaction.
+    The one check behind the cart's preview and ``order_place``: the same goods, the same reasons.
+    """
+    if not (code or "").strip():
+        return None
+    goods = sum((to_cents(Decimal(price) * quantity) for _, quantity, price in lines), ZERO)
+    return discount_code_check(store_id=store_id, code=code, buyer=buyer, goods=goods)
+
+
+def discount_code_check(
+    *, store_id: int, code: str, buyer: Buyer | None, goods: Decimal, now: datetime | None = None
+) -> DiscountCode:
+    """The store's code typed as ``code`` if ``buyer`` may use it on ``goods`` now, else ``DiscountError``.
+
+    ``buyer`` None means not known yet (a guest's cart before checkout): the per-customer limit is
+    then left to checkout, where the email is known. A read: the use itself is counted by
+    ``discount_code_use`` inside the order's transaction.
     """
     now = now or timezone.now()
     typed = (code or "").strip()
@@ -54,13 +70,19 @@ def discount_code_check(
         )
     if found.max_uses is not None and found.times_used >= found.max_uses:
         raise DiscountError("This discount code has been used up.")
-    if found.max_uses_per_customer is not None and _uses_by(found, customer) >= found.max_uses_per_customer:
+    limit = found.max_uses_per_customer
+    if limit is not None and buyer is not None and _uses_by(found, buyer) >= limit:
         raise DiscountError("You have already used this discount code.")
     return found
 
 
-def _uses_by(code: DiscountCode, customer: User, *, besides: int | None = None) -> int:
-    return Order.objects.filter(discount_code=code, customer=customer).exclude(pk=besides).count()
+def _uses_by(code: DiscountCode, buyer: Buyer, *, besides: int | None = None) -> int:
+    """Orders with ``code`` by this person: their account's, and any placed with their email as a
+    guest or by an account of that email, so checking out as a guest does not renew the limit."""
+    same = Q(guest_email__iexact=buyer.email) | Q(customer__email__iexact=buyer.email)
+    if buyer.customer is not None:
+        same |= Q(customer=buyer.customer)
+    return Order.objects.filter(same, discount_code=code).exclude(pk=besides).count()
 
 
 def discount_code_use(*, code: DiscountCode, order: Order) -> None:
@@ -80,5 +102,6 @@ def discount_code_use(*, code: DiscountCode, order: Order) -> None:
     if not used:
         raise DiscountError("This discount code has been used up.")
     limit = code.max_uses_per_customer
-    if limit is not None and _uses_by(code, order.customer, besides=order.pk) >= limit:
+    buyer = Buyer(customer=order.customer, email=order.buyer_email)
+    if limit is not None and _uses_by(code, buyer, besides=order.pk) >= limit:
         raise DiscountError("You have already used this discount code.")

@@ -17,10 +17,11 @@ from accounts.services import notify_template
 
 from .. import webhook_events
 from ..models import Order, OrderLine, Product, StockMovement
-from .common import EMAIL, OrderError, StockError, positive_int
-from .discounts import DiscountOffer, discount_code_check, discount_code_use
+from .common import EMAIL, Buyer, OrderError, StockError, positive_int
+from .discounts import DiscountOffer, discount_code_for_lines, discount_code_use
+from .guests import order_page_path
 from .ledger import on_hand_change, stock_level_changed, stock_move
-from .pricing import delivery_terms_of, quote, tax_terms_of, to_cents
+from .pricing import delivery_terms_of, quote, tax_terms_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +50,17 @@ class DeliveryDetails:
 @transaction.atomic
 def order_place(
     *,
-    customer: User,
+    customer: User | None = None,
+    guest_email: str = "",
     items: Iterable[CartItem],
     delivery: DeliveryDetails,
     payment_method: str,
     discount_code: str = "",
 ) -> Order:
     """Place one order for one store's products, all or nothing.
+
+    The buyer is ``customer`` or, for a guest checkout, ``guest_email`` (exactly one, see
+    ``Buyer.of``); a guest's confirmation email carries the signed link to the order's page.
 
     Guarantees: every line is charged at the price the customer saw (a changed price fails
     the order with a message); the delivery fee follows the store's rules (``pricing.quote``,
@@ -66,6 +71,7 @@ def order_place(
     rolls back, nothing is sold and ``OrderError`` names the line. Sends the confirmation
     email through the outbox after commit. Not idempotent: each call is a new order.
     """
+    buyer = Buyer.of(customer=customer, guest_email=guest_email)
     items = list(items)
     if not items:
         raise OrderError("Your cart is empty.")
@@ -97,10 +103,7 @@ def order_place(
             )
     store = next(iter(products.values())).store
     lines = [(products[pk], item.quantity, products[pk].current_price) for pk, item in sorted(quantities.items())]
-    code = None
-    if (discount_code or "").strip():
-        goods = sum((to_cents(price * quantity) for _, quantity, price in lines), Decimal("0"))
-        code = discount_code_check(store_id=store.pk, code=discount_code, customer=customer, goods=goods)
+    code = discount_code_for_lines(store_id=store.pk, code=discount_code, buyer=buyer, lines=lines)
     priced = quote(
         lines=lines,
         delivery=delivery_terms_of(store),
@@ -110,7 +113,8 @@ def order_place(
     )
     order = Order.objects.create(
         store=store,
-        customer=customer,
+        customer=buyer.customer,
+        guest_email=buyer.email if buyer.is_guest else "",
         payment_method=payment_method,
         delivery_name=delivery.name,
         delivery_address=delivery.address,
@@ -167,20 +171,22 @@ def order_place(
         stock_level_changed(product=product, before=on_hand + quantities[pk].quantity)
     notify_template(
         channel=EMAIL,
-        recipient=customer.email,
+        recipient=buyer.email,
         template="order_confirmed",
-        context={"order": order, "lines": lines},
+        context={"order": order, "lines": lines, "order_path": order_page_path(order)},
         idempotency_key=f"order-confirmed:{order.pk}",
         store=store,
         related=order,
     )
     webhook_events.order_placed(order)
-    logger.info("Order %s placed by %s for %s item(s)", order.pk, customer.pk, len(quantities))
+    logger.info(
+        "Order %s placed by %s for %s item(s)", order.pk, customer.pk if customer else "a guest", len(quantities)
+    )
     return order
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, actor: User) -> Order:
+def order_cancel(*, order: Order, actor: User | None) -> Order:
     """Cancel an order no line of which has shipped, putting every unit back through the ledger.
 
     Safe against a double click: the status flip is a conditional update, so only one call
@@ -212,9 +218,9 @@ def order_cancel(*, order: Order, actor: User) -> Order:
     order.refresh_from_db()
     notify_template(
         channel=EMAIL,
-        recipient=order.customer.email,
+        recipient=order.buyer_email,
         template="order_cancelled",
-        context={"order": order},
+        context={"order": order, "order_path": order_page_path(order)},
         idempotency_key=f"order-cancelled:{order.pk}",
         store=order.store,
         related=order,
