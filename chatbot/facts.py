@@ -21,7 +21,7 @@ from accounts.models import Store
 from helpdesk_project.templatetags.money import money
 from inventory import selectors as inventory_selectors
 from inventory.models import Order, StoreShipping
-from inventory.services import MAX_LINE_QUANTITY
+from inventory.services import GUEST_ORDER_MAX_AGE, MAX_LINE_QUANTITY
 from inventory.services import returns as inventory_returns
 
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -90,6 +90,7 @@ FACTS: dict[str, Callable[[], str]] = {
     "delivery_days": lambda: str(inventory_selectors.DELIVERY_DAYS),
     "return_window_days": lambda: str(inventory_returns.RETURN_WINDOW_DAYS),
     "max_line_quantity": lambda: str(MAX_LINE_QUANTITY),
+    "guest_link_days": lambda: str(GUEST_ORDER_MAX_AGE // 86400),
     "password_reset_hours": lambda: str(settings.PASSWORD_RESET_TIMEOUT // 3600),
     "login_lockout_attempts": lambda: str(settings.AXES_FAILURE_LIMIT),
     "login_lockout_minutes": lambda: str(int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)),

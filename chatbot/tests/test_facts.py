@@ -174,3 +174,13 @@ def test_the_discount_code_article_names_the_checkout_field_and_its_refusals(sho
     assert f'"{CheckoutForm().fields["discount_code"].label}"' in text
     for reason in ("expired", "minimum basket", "used up"):
         assert reason in text
+
+
+def test_guest_checkout_is_described_as_checkout_offers_it(shops):
+    from inventory.services import guests
+
+    text = rendered()["create-account"]
+    assert "You can order without an account" in text
+    assert "You need an account to place an order" not in text
+    assert f"the link works for {guests.GUEST_ORDER_MAX_AGE // 86400} days" in text
+    assert "keep the order in an account first" in rendered()["how-to-return"]

@@ -148,20 +148,26 @@ STOCK_LEVEL_ORDERING = ["on_hand", "sku", "name"]
     list=extend_schema(summary="Stock of your stores' products", parameters=[ordering_parameter(STOCK_LEVEL_ORDERING)]),
     retrieve=extend_schema(summary="Stock of one product"),
 )
-@extend_schema(tags=["stock"])
-class StockLevelViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
-    """On-hand stock of your stores' products (``low`` = at or below the reorder point)."""
+class StoreStaffProductsViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+    """The products of the asking staff member's stores, filtered, searched and ordered alike:
+    the stock view and the catalogue management view differ only in what they show and allow."""
 
     permission_classes = [IsStoreStaff]
-    serializer_class = s.StockLevelOutputSerializer
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
     filterset_class = StockLevelFilter
     search_fields = ["sku", "name"]
-    ordering_fields = STOCK_LEVEL_ORDERING
     ordering = ["sku"]
 
     def get_queryset(self):
         return selectors.product_list_for_store_user(user=self.request.user)
+
+
+@extend_schema(tags=["stock"])
+class StockLevelViewSet(StoreStaffProductsViewSet):
+    """On-hand stock of your stores' products (``low`` = at or below the reorder point)."""
+
+    serializer_class = s.StockLevelOutputSerializer
+    ordering_fields = STOCK_LEVEL_ORDERING
 
 
 @extend_schema_view(
@@ -591,19 +597,11 @@ STORE_PRODUCT_ORDERING = ["sku", "name", "on_hand", "updated_at"]
     retrieve=extend_schema(summary="One of your stores' products"),
 )
 @extend_schema(tags=["store-products"])
-class StoreProductViewSet(RateLimitHeadersMixin, viewsets.ReadOnlyModelViewSet):
+class StoreProductViewSet(StoreStaffProductsViewSet):
     """The catalogue as its store's staff manage it; stock changes only through adjustments."""
 
-    permission_classes = [IsStoreStaff]
     serializer_class = s.StoreProductOutputSerializer
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
-    filterset_class = StockLevelFilter
-    search_fields = ["sku", "name"]
     ordering_fields = STORE_PRODUCT_ORDERING
-    ordering = ["sku"]
-
-    def get_queryset(self):
-        return selectors.product_list_for_store_user(user=self.request.user)
 
     def _fields(self, data: dict) -> dict:
         fields = {name: value for name, value in data.items() if name != "store"}

@@ -40,7 +40,7 @@ def test_customer_finds_product_adds_to_cart_and_checks_out(new_page, viewport):
     page.get_by_role("button", name="Add to cart").click()
     assert page.get_by_test_id("cart-total").inner_text() == "€49.00"
 
-    # Checkout offers to log in (or to order as a guest) and comes back.
+    # Checkout offers to log in (a guest may also buy) and comes back after it.
     page.locator("main").get_by_role("link", name="Checkout").click()
     page.locator("main").get_by_role("link", name="Log in").click()
     page.fill("input[name=username]", customer.email)

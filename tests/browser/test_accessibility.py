@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
@@ -172,9 +173,14 @@ def walk(new_page, viewport, data, customer, retailer, agent):
         assert page.goto(path).status == 200, path
         yield name, page
 
+    agent.user_permissions.add(Permission.objects.get(codename="view_desk_reports"))
     page = new_page(viewport)
     browser_login(page, agent.email, PASSWORD)
-    for name, path in [("desk queue", "/desk/"), ("desk ticket", f"/desk/tickets/{ticket.pk}/")]:
+    for name, path in [
+        ("desk queue", "/desk/"),
+        ("desk ticket", f"/desk/tickets/{ticket.pk}/"),
+        ("desk reports", "/desk/reports/"),
+    ]:
         assert page.goto(path).status == 200, path
         yield name, page
 
@@ -206,7 +212,7 @@ def test_no_serious_or_critical_wcag_violations(width, new_page, shop_data, cust
         if (found := [v for v in violations if v["impact"] in BLOCKING])
     }
     total = sum(len(v) for v in blocking.values())
-    assert len(findings) == 27
+    assert len(findings) == 28
     assert blocking == {}, f"{total} serious/critical rule violations at {width}:\n" + json.dumps(blocking, indent=1)
 
 
