@@ -152,11 +152,17 @@ class Cart:
         (with ``code`` from ``discount``, the same check and the same ``quote``)."""
         if not lines:
             return {}
-        store_id = lines[0].product.store_id
-        terms, tax = delivery_terms_for_store(store_id), tax_terms_for_store(store_id)
-        priced = self._priced(lines)
-        offer = DiscountOffer(code) if code else None
-        return {
-            "delivery": quote(lines=priced, delivery=terms, pickup=False, tax=tax, discount=offer),
-            "pickup": quote(lines=priced, delivery=terms, pickup=True, tax=tax, discount=offer),
-        }
+        return store_quotes(store_id=lines[0].product.store_id, lines=self._priced(lines), code=code)
+
+
+def store_quotes(
+    *, store_id: int, lines: list[tuple[Product, int, Decimal]], code: DiscountCode | None
+) -> dict[str, Quote]:
+    """One store's lines priced for delivery and for pickup (the cart page and ``POST /quotes/``),
+    with the store's rules and a code checked by ``discount_code_for_lines``, as ``order_place`` prices."""
+    terms, tax = delivery_terms_for_store(store_id), tax_terms_for_store(store_id)
+    offer = DiscountOffer(code) if code else None
+    return {
+        "delivery": quote(lines=lines, delivery=terms, pickup=False, tax=tax, discount=offer),
+        "pickup": quote(lines=lines, delivery=terms, pickup=True, tax=tax, discount=offer),
+    }

@@ -59,6 +59,7 @@ class CheckoutForm(forms.Form):
         queryset=Address.objects.none(),
         required=False,
         empty_label="A new address (below)",
+        blank=True,
         widget=forms.RadioSelect,
     )
     delivery_name = forms.CharField(label="Name", max_length=150, required=False)

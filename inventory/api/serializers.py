@@ -274,6 +274,34 @@ class GuestOrderOutputSerializer(serializers.Serializer):
     order = OrderOutputSerializer()
 
 
+class QuoteItemInputSerializer(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    items = QuoteItemInputSerializer(many=True, allow_empty=False)
+    discount_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class QuoteFiguresSerializer(serializers.Serializer):
+    goods = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Lines as shown, before discount.")
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="subtotal + tax - discount + shipping, to the cent."
+    )
+    prices_include_tax = serializers.BooleanField()
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    discount_code = serializers.CharField(allow_null=True, help_text="The code that applies, as the shop spells it.")
+    delivery = QuoteFiguresSerializer()
+    pickup = QuoteFiguresSerializer()
+
+
 class AddressInputSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     name = serializers.CharField(max_length=150)

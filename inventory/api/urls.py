@@ -10,6 +10,7 @@ router.register("stock-movements", views.StockMovementViewSet, basename="stock-m
 router.register("stock-alerts", views.StockAlertViewSet, basename="stock-alert")
 router.register("purchase-orders", views.PurchaseOrderViewSet, basename="purchase-order")
 router.register("orders", views.OrderViewSet, basename="order")
+router.register("quotes", views.QuoteViewSet, basename="quote")
 router.register("guest-orders", views.GuestOrderViewSet, basename="guest-order")
 router.register("addresses", views.AddressViewSet, basename="address")
 router.register("returns", views.ReturnViewSet, basename="return")

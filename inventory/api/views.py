@@ -29,6 +29,7 @@ from helpdesk_project.api import (
 )
 
 from .. import search, selectors, services
+from ..cart import store_quotes
 from ..invoice_pdf import invoice_pdf
 from ..models import (
     Address,
@@ -303,6 +304,48 @@ def _items(data: dict) -> list[services.CartItem]:
         services.CartItem(product_id=i["product"], quantity=i["quantity"], unit_price=i["unit_price"])
         for i in data["items"]
     ]
+
+
+@extend_schema(tags=["orders"])
+class QuoteViewSet(RateLimitHeadersMixin, viewsets.ViewSet):
+    """What a cart would cost, with a discount code checked as checkout checks it."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Price a cart (delivery and pickup) and preview a discount code, placing nothing",
+        description="A refused code answers 400 with the reason in `detail` (expired, minimum basket, "
+        "used up, already used by you). A guest's per-customer limit is checked when the order is placed.",
+        request=s.QuoteInputSerializer,
+        responses=s.QuoteOutputSerializer,
+    )
+    def create(self, request):
+        serializer = s.QuoteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        wanted = {}
+        for item in data["items"]:
+            if item["product"] in wanted:
+                raise APIValidationError({"detail": "A product appears twice in the cart."})
+            wanted[item["product"]] = item["quantity"]
+        products = {p.pk: p for p in selectors.product_list_for_storefront().filter(pk__in=list(wanted))}
+        if len(products) != len(wanted):
+            raise APIValidationError(
+                {"detail": "A product in your cart is not available.", "code": "product_unavailable"}
+            )
+        if len({p.store_id for p in products.values()}) != 1:
+            raise APIValidationError({"detail": "A cart holds products of one store only."})
+        lines = [(products[pk], quantity, products[pk].current_price) for pk, quantity in sorted(wanted.items())]
+        store_id = lines[0][0].store_id
+        buyer = services.Buyer.of(customer=request.user) if request.user.is_authenticated else None
+        try:
+            code = services.discount_code_for_lines(
+                store_id=store_id, code=data["discount_code"], buyer=buyer, lines=lines
+            )
+        except ValidationError as exc:
+            raise _bad_request(exc) from None
+        quotes = store_quotes(store_id=store_id, lines=lines, code=code)
+        return Response(s.QuoteOutputSerializer({"discount_code": code.code if code else None, **quotes}).data)
 
 
 @extend_schema(tags=["guest-orders"])

@@ -128,6 +128,7 @@ def test_checkout_with_saved_address_copies_it_and_later_edits_do_not_rewrite_th
     page = shopper.get(reverse("storefront:checkout")).content.decode()
     assert "9 Dock Road" in page
     assert "1 Main Street" in page
+    assert "A new address (below)" in page
 
     response = shopper.post(reverse("storefront:checkout"), {"saved_address": work.pk, "payment_method": "cod"})
 

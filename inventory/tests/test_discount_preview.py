@@ -127,3 +127,63 @@ def test_the_cart_page_query_count_does_not_grow_with_lines(client, store, baske
 
     with django_assert_max_num_queries(12):
         assert client.get(reverse("storefront:cart")).status_code == 200
+
+
+# --- API: POST /api/v1/quotes/ -----------------------------------------------------------
+
+
+def test_api_quote_previews_the_code_and_matches_the_order_placed(store, basket):
+    from rest_framework.test import APIClient
+
+    code(store)
+    client = APIClient()
+
+    response = client.post(
+        "/api/v1/quotes/", {"items": [{"product": basket.pk, "quantity": 3}], "discount_code": "save10"}, format="json"
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["discount_code"] == "SAVE10"
+    assert (body["delivery"]["discount"], body["delivery"]["shipping"], body["delivery"]["total"]) == (
+        "6.00",
+        "4.95",
+        "58.92",
+    )
+    assert body["pickup"]["total"] == "53.97"
+    placed = client.post(
+        "/api/v1/guest-orders/",
+        {
+            "items": [{"product": basket.pk, "quantity": 3, "unit_price": "19.99"}],
+            "guest_email": "g@example.com",
+            **{k: v for k, v in GUEST.items() if k.startswith("delivery_")},
+            "payment_method": "cod",
+            "discount_code": "save10",
+        },
+        format="json",
+    )
+    assert placed.json()["order"]["total"] == body["delivery"]["total"]
+    assert_adds_up(Order.objects.get())
+
+
+def test_api_quote_refuses_a_used_up_code_with_the_reason(store, basket):
+    from rest_framework.test import APIClient
+
+    code(store, max_uses=1, times_used=1)
+
+    response = APIClient().post(
+        "/api/v1/quotes/", {"items": [{"product": basket.pk, "quantity": 1}], "discount_code": "SAVE10"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "This discount code has been used up."
+    assert DiscountCode.objects.get().times_used == 1
+
+
+def test_api_quote_of_an_unknown_product_is_400(store, basket):
+    from rest_framework.test import APIClient
+
+    response = APIClient().post("/api/v1/quotes/", {"items": [{"product": 999999, "quantity": 1}]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "A product in your cart is not available."

@@ -293,3 +293,33 @@ def test_api_guest_order_bad_input_is_400_with_detail_and_changes_nothing(store)
     assert expired.json()["detail"] == "This discount code has expired."
     assert not Order.objects.exists()
     assert Product.objects.get(pk=product.pk).on_hand == 5
+
+
+# --- concurrency --------------------------------------------------------------------------
+
+
+def _same_guest_race():
+    from accounts.tests.factories import StoreFactory
+
+    from .test_concurrency import race
+
+    store = StoreFactory()
+    product = with_stock(ProductFactory(store=store), 20)
+    DiscountCode.objects.create(store=store, code="ONCE", kind="fixed", value=Decimal("2.00"), max_uses_per_customer=1)
+    emails = ["same@example.com", "SAME@example.com", "same@EXAMPLE.com", "Same@Example.Com"]
+
+    results = race(lambda i: guest_order(product, email=emails[i], code="ONCE"), len(emails))
+
+    placed = [r for r in results if isinstance(r, Order)]
+    assert len(placed) == 1, results
+    assert all(isinstance(r, services.DiscountError) for r in results if r not in placed), results
+    assert DiscountCode.objects.get(code="ONCE").times_used == 1
+    assert Product.objects.get(pk=product.pk).on_hand == 19
+    assert_adds_up(placed[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_guest_racing_four_checkouts_uses_a_once_per_customer_code_once():
+    # PostgreSQL: the code's row lock orders them and each re-counts the email's orders under it
+    # (DATABASE_URL=postgres://... ); SQLite: one writer at a time.
+    _same_guest_race()
